@@ -1,0 +1,1 @@
+"""Audio in and out: file loading, resampling, playback and capture helpers (no Qt)."""

@@ -1,0 +1,110 @@
+"""Model card: the one JSON beside the weights that says everything needed to use a model.
+
+Sample rate, input length, feature parameters, classes, architecture, accuracy and data credit all
+come from here; no other place in the code hard-codes them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..features import FeatureSpec
+
+CARD_SCHEMA = 1
+CARD_SUFFIX = ".card.json"
+INPUT_KINDS = ("waveform", "spectrogram")
+
+
+class ModelLoadError(Exception):
+    """A model card or weight file cannot be used; the message names the file and the reason."""
+
+
+@dataclass
+class ModelCard:
+    name: str
+    input_kind: str
+    architecture: str
+    classes: list[str]
+    sample_rate: int
+    input_length: int
+    weights: str
+    features: FeatureSpec = field(default_factory=FeatureSpec)
+    architecture_params: dict = field(default_factory=dict)
+    task: str = ""
+    sha256: str = ""
+    default_composite: str = "EpsilonPlus"
+    accuracy: dict = field(default_factory=dict)
+    data: dict = field(default_factory=dict)
+    license: str = ""
+    training: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def weights_path(self) -> Path:
+        base = self.path.parent if self.path else Path.cwd()
+        return base / self.weights
+
+    @property
+    def duration(self) -> float:
+        return self.input_length / self.sample_rate
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": CARD_SCHEMA,
+            "name": self.name,
+            "task": self.task,
+            "input_kind": self.input_kind,
+            "architecture": self.architecture,
+            "architecture_params": self.architecture_params,
+            "classes": list(self.classes),
+            "sample_rate": self.sample_rate,
+            "input_length": self.input_length,
+            "features": self.features.to_dict(),
+            "weights": self.weights,
+            "sha256": self.sha256,
+            "default_composite": self.default_composite,
+            "accuracy": self.accuracy,
+            "data": self.data,
+            "license": self.license,
+            "training": self.training,
+        }
+
+    def save(self, path: Path) -> None:
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        tmp.replace(path)
+        self.path = path
+
+    @classmethod
+    def load(cls, path: Path) -> ModelCard:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelLoadError(f"model card {path}: cannot read JSON ({exc})") from exc
+        if not isinstance(data, dict):
+            raise ModelLoadError(f"model card {path}: expected a JSON object")
+        if data.get("schema", CARD_SCHEMA) > CARD_SCHEMA:
+            raise ModelLoadError(f"model card {path}: schema {data['schema']} is newer than this AudioXAI supports")
+        required = ("name", "input_kind", "architecture", "classes", "sample_rate", "input_length", "weights")
+        missing = [k for k in required if k not in data]
+        if missing:
+            raise ModelLoadError(f"model card {path}: missing field(s) {', '.join(missing)}")
+        if data["input_kind"] not in INPUT_KINDS:
+            raise ModelLoadError(
+                f"model card {path}: input_kind {data['input_kind']!r} is not one of {', '.join(INPUT_KINDS)}"
+            )
+        try:
+            features = FeatureSpec.from_dict(data.get("features", {"sample_rate": data["sample_rate"]}))
+        except (TypeError, ValueError) as exc:
+            raise ModelLoadError(f"model card {path}: bad features ({exc})") from exc
+        if features.sample_rate != data["sample_rate"]:
+            raise ModelLoadError(
+                f"model card {path}: features sample_rate {features.sample_rate} != sample_rate {data['sample_rate']}"
+            )
+        known = {f for f in cls.__dataclass_fields__ if f not in ("features", "path")}
+        fields = {k: v for k, v in data.items() if k in known}
+        return cls(**fields, features=features, path=path)

@@ -1,0 +1,1 @@
+"""Explanation: zennit LRP per model, the time-frequency projection, and long-audio stitching."""

@@ -1,0 +1,1 @@
+"""Live analysis core: lock-light ring buffer and newest-wins scheduling (no Qt)."""
