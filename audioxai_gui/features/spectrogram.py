@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import librosa
 import numpy as np
 import torch
 
@@ -43,6 +42,8 @@ class FeatureSpec:
     def band_frequencies(self) -> np.ndarray:
         """Centre frequency (Hz) of each row of the spectrogram."""
         if self.kind == "mel_db":
+            import librosa  # imported lazily: it costs about a second at start-up
+
             return librosa.mel_frequencies(self.n_mels + 2, fmin=self.fmin, fmax=self._fmax)[1:-1]
         return self.framing.bin_frequencies(self.sample_rate)
 
@@ -75,6 +76,8 @@ class FeatureSpec:
 
 @lru_cache(maxsize=8)
 def _mel_fb(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+    import librosa
+
     fb = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax, norm=None)
     fb.setflags(write=False)
     return fb

@@ -1,0 +1,32 @@
+"""How a batch of waveform windows becomes a model's input, keyed by the card's ``input_kind``.
+
+Training and explanation both call ``model_input``, so a model always sees exactly what it was trained on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from ..features import model_input_from_db, spectrogram_db
+from .card import ModelCard
+
+
+def _waveform_input(card: ModelCard, windows: torch.Tensor) -> torch.Tensor:
+    return windows.unsqueeze(1)
+
+
+def _spectrogram_input(card: ModelCard, windows: torch.Tensor) -> torch.Tensor:
+    return model_input_from_db(spectrogram_db(windows, card.features), card.features).unsqueeze(1)
+
+
+INPUT_BUILDERS: dict[str, Callable[[ModelCard, torch.Tensor], torch.Tensor]] = {
+    "waveform": _waveform_input,
+    "spectrogram": _spectrogram_input,
+}
+
+
+def model_input(card: ModelCard, windows: torch.Tensor) -> torch.Tensor:
+    """(batch, input_length) waveform windows at the card's rate -> the model's input tensor."""
+    return INPUT_BUILDERS[card.input_kind](card, windows)
