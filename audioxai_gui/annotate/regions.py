@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+
+# Regions may end a hair after the audio: float seconds round-trip through files and resampling.
+DURATION_TOLERANCE_S = 1e-6
+
+
+class RegionError(ValueError):
+    """A region is not valid (times, frequencies, id); the message names the region and the reason."""
 
 
 def _new_id() -> str:
@@ -12,7 +20,7 @@ def _new_id() -> str:
 
 @dataclass
 class Region:
-    """A time region (``low_hz``/``high_hz`` None: all frequencies) or a time-frequency box. Times in seconds."""
+    """A time region (``low_hz``/``high_hz`` None: all frequencies) or a time-frequency box; times in s."""
 
     start: float
     end: float
@@ -29,3 +37,65 @@ class Region:
     @property
     def kind(self) -> str:
         return "box" if self.is_box else "time"
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def describe(self) -> str:
+        """Short human name for messages: label (if any), id and time span."""
+        name = f"{self.label!r} " if self.label else ""
+        return f"region {name}[{self.id}] {self.start:g}-{self.end:g} s"
+
+    def validate(self, duration: float | None = None) -> None:
+        """Raise RegionError unless times and frequencies are finite, ordered and non-negative.
+
+        ``duration`` (s), when known, is the length of the audio: a region must not end after it.
+        """
+        reason = self._problem(duration)
+        if reason:
+            raise RegionError(f"{self.describe()}: {reason}")
+
+    def _problem(self, duration: float | None) -> str:
+        if not isinstance(self.id, str) or not self.id:
+            return "id must be a non-empty string"
+        values = {"start": self.start, "end": self.end, "low_hz": self.low_hz, "high_hz": self.high_hz}
+        for name, value in values.items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                return f"{name} must be a finite number, got {value!r}"
+            if value < 0:
+                return f"{name} must not be negative, got {value:g}"
+        if not self.start < self.end:
+            return f"start ({self.start:g} s) must be before end ({self.end:g} s)"
+        if duration is not None and self.end > duration + DURATION_TOLERANCE_S:
+            return f"ends at {self.end:g} s, after the end of the audio ({duration:g} s)"
+        if (self.low_hz is None) != (self.high_hz is None):
+            return "a box needs both low_hz and high_hz (or neither, for a time region)"
+        if self.is_box and not self.low_hz < self.high_hz:
+            return f"low_hz ({self.low_hz:g}) must be below high_hz ({self.high_hz:g})"
+        return ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Region:
+        """Build a region from ``to_dict`` output; RegionError on missing/unknown keys or bad types.
+
+        Numbers are not checked here: ``validate`` does that and names the region.
+        """
+        if not isinstance(data, dict):
+            raise RegionError(f"a region must be a JSON object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise RegionError(f"unknown region field(s): {', '.join(unknown)}")
+        missing = [name for name in ("start", "end") if name not in data]
+        if missing:
+            raise RegionError(f"region is missing {', '.join(missing)}")
+        for name in ("label", "note", "id"):
+            if name in data and not isinstance(data[name], str):
+                raise RegionError(f"region field {name} must be a string, got {data[name]!r}")
+        return cls(**data)

@@ -1,0 +1,210 @@
+"""Autosave of regions to ``<audio path>.axai.json`` beside the audio file.
+
+Writes are atomic (temp file, fsync, rename, fsync of the folder) so a crash or power cut leaves
+either the old or the new file, never a torn one. A sidecar that cannot be read is moved aside,
+never overwritten: it may hold an hour of someone's work.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .document import DocumentChange, RegionDocument
+from .regions import Region, RegionError
+
+SIDECAR_SCHEMA = 1
+SIDECAR_SUFFIX = ".axai.json"
+
+
+class SidecarError(Exception):
+    """A sidecar cannot be read or written; the message names the file, the reason and where it was kept."""
+
+    def __init__(self, message: str, kept_at: Path | None = None):
+        super().__init__(message)
+        self.kept_at = kept_at
+
+
+def sidecar_path(audio_path: str | os.PathLike) -> Path:
+    audio_path = Path(audio_path)
+    return audio_path.with_name(audio_path.name + SIDECAR_SUFFIX)
+
+
+def sidecar_data(document: RegionDocument, audio_path: str | os.PathLike) -> dict:
+    return {
+        "schema": SIDECAR_SCHEMA,
+        "audio": Path(audio_path).name,
+        "duration": document.duration,
+        "regions": [region.to_dict() for region in document],
+    }
+
+
+def write_sidecar(document: RegionDocument, audio_path: str | os.PathLike) -> Path:
+    """Atomically replace the sidecar of ``audio_path`` with the document's regions; returns its path."""
+    path = sidecar_path(audio_path)
+    text = json.dumps(sidecar_data(document, audio_path), indent=1) + "\n"
+    try:
+        _atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise SidecarError(f"sidecar {path}: cannot save regions ({exc})") from exc
+    return path
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(payload)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename itself durable; Windows cannot open folders, where rename is already durable."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_sidecar(audio_path: str | os.PathLike, duration: float | None = None) -> RegionDocument:
+    """The regions saved for ``audio_path``; an empty document (with ``duration``) when there are none yet.
+
+    An unreadable sidecar (corrupt JSON, wrong structure, invalid region, newer schema) is renamed
+    to ``<name>.corrupt-<timestamp>`` and SidecarError says why and where it was kept.
+    """
+    audio_path = Path(audio_path)
+    path = sidecar_path(audio_path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return RegionDocument(audio_name=audio_path.name, duration=duration)
+    except OSError as exc:
+        raise SidecarError(f"sidecar {path}: cannot read ({exc})") from exc
+    try:
+        return _parse(raw, audio_path.name)
+    except (ValueError, RegionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        kept_at = _move_aside(path)
+        raise SidecarError(f"sidecar {path}: {exc}; the file was kept as {kept_at}", kept_at=kept_at) from exc
+
+
+def _parse(raw: bytes, audio_name: str) -> RegionDocument:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"not valid JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+    schema = data.get("schema")
+    if not isinstance(schema, int) or isinstance(schema, bool):
+        raise ValueError(f"missing or invalid 'schema' ({schema!r})")
+    if schema > SIDECAR_SCHEMA:
+        raise ValueError(f"schema {schema} is newer than this AudioXAI supports ({SIDECAR_SCHEMA})")
+    duration = data.get("duration")
+    if duration is not None and (
+        isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 < duration < math.inf
+    ):
+        raise ValueError(f"'duration' must be a positive number or null, found {duration!r}")
+    entries = data.get("regions")
+    if not isinstance(entries, list):
+        raise ValueError("'regions' must be a list")
+    regions = []
+    for number, entry in enumerate(entries, start=1):
+        try:
+            regions.append(Region.from_dict(entry))
+        except (RegionError, TypeError) as exc:
+            raise ValueError(f"region {number}: {exc}") from exc
+    return RegionDocument(regions, audio_name=audio_name, duration=duration)
+
+
+def _move_aside(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    kept_at = path.with_name(f"{path.name}.corrupt-{stamp}")
+    attempt = 1
+    while kept_at.exists():
+        attempt += 1
+        kept_at = path.with_name(f"{path.name}.corrupt-{stamp}-{attempt}")
+    os.replace(path, kept_at)
+    return kept_at
+
+
+class Autosaver:
+    """Debounced autosave of one document, driven by ``poll()`` (the shell calls it from a timer).
+
+    A write happens once edits pause for ``debounce`` seconds, and at the latest ``max_delay``
+    seconds after the first unsaved edit, so continuous dragging still saves every couple of seconds.
+    """
+
+    def __init__(
+        self,
+        document: RegionDocument,
+        audio_path: str | os.PathLike,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        debounce: float = 0.5,
+        max_delay: float = 2.0,
+    ):
+        self.document = document
+        self.audio_path = Path(audio_path)
+        self.clock = clock
+        self.debounce = debounce
+        self.max_delay = max_delay
+        self._first_unsaved: float | None = None
+        self._last_change = 0.0
+        self._unsubscribe = document.subscribe(self._on_change)
+
+    @property
+    def path(self) -> Path:
+        return sidecar_path(self.audio_path)
+
+    @property
+    def dirty(self) -> bool:
+        return self._first_unsaved is not None
+
+    def notify_changed(self) -> None:
+        now = self.clock()
+        if self._first_unsaved is None:
+            self._first_unsaved = now
+        self._last_change = now
+
+    def _on_change(self, change: DocumentChange) -> None:
+        self.notify_changed()
+
+    def poll(self) -> bool:
+        """Write if edits are pending and due; returns whether it wrote. SidecarError if saving fails."""
+        if self._first_unsaved is None:
+            return False
+        now = self.clock()
+        due = now - self._last_change >= self.debounce or now - self._first_unsaved >= self.max_delay
+        return self.flush() if due else False
+
+    def flush(self) -> bool:
+        """Write now if anything is unsaved (closing a file, quitting)."""
+        if self._first_unsaved is None:
+            return False
+        try:
+            write_sidecar(self.document, self.audio_path)
+        except SidecarError:
+            # Still dirty; restart the clock so a failing disk is retried after the debounce, not every poll.
+            self._first_unsaved = self._last_change = self.clock()
+            raise
+        self._first_unsaved = None
+        return True
+
+    def close(self) -> None:
+        """Save what is pending and stop listening to the document."""
+        self._unsubscribe()
+        self.flush()
