@@ -1,0 +1,364 @@
+"""Load audio files into one float32 mono array, cheaply inspect them, and save WAV atomically.
+
+Every problem with an input file raises ``AudioLoadError`` naming the file and the reason, so the GUI
+can show one message instead of a soundfile or soxr traceback. Decoding is one pass over the file in
+blocks: each block is mixed to mono (and resampled through a streaming soxr resampler when asked)
+straight into a preallocated output, so an hour-long file is never held twice in memory.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import struct
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+BLOCK_FRAMES = 1 << 16
+"""Frames decoded per block: large enough to amortise call overhead, small enough to stay in cache."""
+
+SILENCE_PEAK = 1e-4
+"""Peak amplitude (-80 dBFS, the spectrogram floor) below which a clip shows nothing and is flagged."""
+
+RESAMPLE_QUALITY = "HQ"
+"""soxr quality: the same filter as ``librosa.resample(res_type="soxr_hq")``."""
+
+# libsndfile estimates an MP3's length from its size when the file has no Xing/LAME header; such an
+# estimate can overshoot by a fraction of a percent, which must not be mistaken for truncation.
+_LENGTH_ESTIMATE_TOLERANCE = {"MP3": 0.02}
+
+# Extensions users meet, mapped to (libsndfile major format, subtype that must be available or None).
+_EXTENSION_FORMATS = {
+    ".wav": ("WAV", None),
+    ".wave": ("WAV", None),
+    ".flac": ("FLAC", None),
+    ".ogg": ("OGG", "VORBIS"),
+    ".oga": ("OGG", "VORBIS"),
+    ".opus": ("OGG", "OPUS"),
+    ".mp3": ("MP3", None),
+    ".aif": ("AIFF", None),
+    ".aiff": ("AIFF", None),
+    ".aifc": ("AIFF", None),
+    ".au": ("AU", None),
+    ".caf": ("CAF", None),
+    ".w64": ("W64", None),
+    ".rf64": ("RF64", None),
+}
+
+# Subtypes with a fixed number of bytes per frame: their frame count follows from the data size.
+_FIXED_SIZE_SUBTYPES = frozenset(
+    {"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW"}
+)
+
+
+class AudioLoadError(Exception):
+    """An audio file cannot be used; ``str()`` names the file and the reason."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = Path(path)
+        self.reason = reason
+
+
+def supported_extensions() -> list[str]:
+    """File extensions this installation of libsndfile can decode (MP3/Opus depend on its build)."""
+    formats = sf.available_formats()
+    supported = []
+    for extension, (major, subtype) in _EXTENSION_FORMATS.items():
+        if major in formats and (subtype is None or subtype in sf.available_subtypes(major)):
+            supported.append(extension)
+    return supported
+
+
+@dataclass
+class Audio:
+    """A mono float32 signal with where it came from; ``is_silent`` flags clips too quiet to show anything."""
+
+    samples: np.ndarray
+    sample_rate: int
+    path: Path | None = None
+    source_rate: int | None = None
+    channels: int = 1
+    is_silent: bool = field(init=False)
+
+    def __post_init__(self):
+        self.samples = np.ascontiguousarray(self.samples, dtype=np.float32)
+        if self.samples.ndim != 1:
+            raise ValueError(f"Audio samples must be 1-D (mono), got shape {self.samples.shape}")
+        if self.sample_rate <= 0:
+            raise ValueError(f"Audio sample_rate must be positive, got {self.sample_rate}")
+        if self.source_rate is None:
+            self.source_rate = self.sample_rate
+        self.is_silent = _peak(self.samples) < SILENCE_PEAK
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return len(self.samples) / self.sample_rate
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file holds, read from its header without decoding."""
+
+    path: Path
+    duration: float
+    sample_rate: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+
+
+def audio_info(path: Path | str) -> AudioInfo:
+    """Header facts about an audio file; cheap (no decoding), raises ``AudioLoadError`` like load_audio."""
+    path = Path(path)
+    info = _read_header(path)
+    return AudioInfo(
+        path=path,
+        duration=info.frames / info.samplerate,
+        sample_rate=info.samplerate,
+        channels=info.channels,
+        frames=info.frames,
+        format=info.format,
+        subtype=info.subtype,
+    )
+
+
+def load_audio(path: Path | str, target_rate: int | None = None) -> Audio:
+    """Decode a file to mono float32 (mean of channels), resampled to ``target_rate`` when given."""
+    if target_rate is not None and target_rate <= 0:
+        raise ValueError(f"target_rate must be positive, got {target_rate}")
+    path = Path(path)
+    info = _read_header(path)
+    declared = _declared_frames(path, info.format, info.subtype, info.frames)
+    if declared == 0:
+        raise AudioLoadError(path, "empty: the file holds no audio frames")
+    rate = target_rate or info.samplerate
+    samples, frames_read = _decode_mono(path, info, declared, rate)
+    _check_complete(path, info.format, declared, frames_read)
+    return Audio(samples, rate, path=path, source_rate=info.samplerate, channels=info.channels)
+
+
+def save_wav(path: Path | str, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> None:
+    """Write a WAV file atomically: readers see the old file or the complete new one, never a partial one.
+
+    Samples beyond [-1, 1] are clipped by libsndfile for integer subtypes.
+    """
+    path = Path(path)
+    samples = np.asarray(samples)
+    if samples.ndim not in (1, 2) or len(samples) == 0:
+        raise ValueError(f"{path}: samples must be a non-empty 1-D or (frames, channels) array")
+    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as temp_file:
+            sf.write(temp_file, samples, rate, subtype=subtype, format="WAV")
+            temp_file.flush()
+            os.fsync(temp_file.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable; some platforms cannot open directories, which is harmless."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _read_header(path: Path):
+    """Check the path, then let libsndfile parse the header; every failure becomes AudioLoadError."""
+    if not path.exists():
+        raise AudioLoadError(path, "file not found")
+    if path.is_dir():
+        raise AudioLoadError(path, "is a directory, not an audio file")
+    if path.stat().st_size == 0:
+        raise AudioLoadError(path, "empty file (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise AudioLoadError(path, "permission denied: the file is not readable")
+    try:
+        return sf.info(str(path))
+    except sf.SoundFileError as exc:
+        raise AudioLoadError(path, _unreadable_reason(path, exc)) from exc
+
+
+def _unreadable_reason(path: Path, exc: Exception) -> str:
+    supported = supported_extensions()
+    suffix = path.suffix.lower()
+    if suffix not in supported:
+        shown = suffix or "(no extension)"
+        return f"unsupported format {shown}; supported: {', '.join(e.lstrip('.') for e in supported)}"
+    reason = _libsndfile_reason(exc)
+    if "malformed" in reason.lower():
+        return f"malformed or truncated {suffix.lstrip('.')} file ({reason})"
+    return f"not a recognised audio file: content is not valid {suffix.lstrip('.')} ({reason})"
+
+
+def _libsndfile_reason(exc: Exception) -> str:
+    """libsndfile's own words, without the 'Error opening <path>:' prefix that repeats the file name."""
+    message = str(getattr(exc, "error_string", None) or exc)
+    if message.startswith("Error opening"):
+        message = message.split(": ", 1)[-1]
+    return message.removeprefix("Error : ").strip().rstrip(".")
+
+
+def _decode_mono(path: Path, info, declared: int, rate: int) -> tuple[np.ndarray, int]:
+    """One pass: block -> mono -> (resample) -> preallocated output. Returns (samples, frames read)."""
+    sink = _MonoSink(declared, info.samplerate, rate)
+    block = np.empty((min(BLOCK_FRAMES, declared), info.channels), dtype=np.float32)
+    frames_read = 0
+    try:
+        with sf.SoundFile(path) as sound_file:
+            while frames_read < declared:
+                count = sound_file.read(min(len(block), declared - frames_read), out=block).shape[0]
+                if count == 0:
+                    break
+                mono = block[:count, 0] if info.channels == 1 else block[:count].mean(axis=1)
+                if not np.isfinite(mono).all():
+                    first = frames_read + int(np.argmin(np.isfinite(mono)))
+                    raise AudioLoadError(path, f"contains NaN or Inf samples (first at frame {first})")
+                sink.push(mono, last=False)
+                frames_read += count
+    except sf.SoundFileError as exc:
+        raise AudioLoadError(
+            path,
+            f"corrupt or truncated {info.format} data: decoding failed after {frames_read} of {declared} "
+            f"frames ({_libsndfile_reason(exc)})",
+        ) from exc
+    return sink.finish(frames_read), frames_read
+
+
+class _MonoSink:
+    """Collects mono blocks into one float32 array, resampling on the fly through a soxr stream.
+
+    soxr (librosa's "soxr_hq" backend) is used directly because its stream keeps only filter state
+    between blocks, so long files are resampled in chunks without a full-length intermediate copy.
+    """
+
+    def __init__(self, expected_frames: int, source_rate: int, target_rate: int):
+        self.ratio = target_rate / source_rate
+        self.stream = None
+        if target_rate != source_rate:
+            import soxr  # a librosa dependency; imported here so plain loads skip it
+
+            self.stream = soxr.ResampleStream(
+                source_rate, target_rate, 1, dtype="float32", quality=RESAMPLE_QUALITY
+            )
+        # A little slack: soxr may emit one sample more than the rounded length before trimming.
+        self.output = np.empty(self._output_length(expected_frames) + 2, dtype=np.float32)
+        self.filled = 0
+
+    def _output_length(self, frames: int) -> int:
+        """The same length librosa.resample gives: ceil(frames * ratio)."""
+        return frames if self.stream is None else math.ceil(frames * self.ratio)
+
+    def push(self, mono: np.ndarray, last: bool) -> None:
+        if self.stream is not None:
+            mono = self.stream.resample_chunk(mono, last=last)
+        count = min(len(mono), len(self.output) - self.filled)
+        self.output[self.filled : self.filled + count] = mono[:count]
+        self.filled += count
+
+    def finish(self, frames_read: int) -> np.ndarray:
+        if self.stream is not None:
+            self.push(np.zeros(0, dtype=np.float32), last=True)
+        length = self._output_length(frames_read)
+        self.output[self.filled : length] = 0.0
+        return self.output[:length]
+
+
+def _check_complete(path: Path, file_format: str, declared: int, frames_read: int) -> None:
+    tolerance = _LENGTH_ESTIMATE_TOLERANCE.get(file_format, 0.0)
+    if frames_read < declared * (1.0 - tolerance):
+        raise AudioLoadError(path, f"truncated: header says {declared} frames, only {frames_read} present")
+
+
+def _declared_frames(path: Path, file_format: str, subtype: str, frames_found: int) -> int:
+    """The frame count the header promises.
+
+    libsndfile quietly shrinks a PCM file's frame count to what is on disk, so a truncated WAV or
+    AIFF would pass as a short clip; their own headers still hold the promised size.
+    """
+    reader = _HEADER_FRAME_READERS.get(file_format)
+    declared = reader(path, subtype) if reader is not None else None
+    return max(declared or 0, frames_found)
+
+
+def _riff_declared_frames(path: Path, subtype: str) -> int | None:
+    """data-chunk bytes / fmt block_align, for fixed-size sample encodings only."""
+    if subtype not in _FIXED_SIZE_SUBTYPES:
+        return None
+    chunks = _read_chunks(path, b"RIFF", "<", {b"fmt ", b"data"})
+    if chunks is None or len(chunks) < 2:
+        return None
+    fmt_size, fmt_head = chunks[b"fmt "]
+    data_size, _ = chunks[b"data"]
+    if fmt_size < 14 or data_size in (0, 0xFFFFFFFF):  # 0 / -1: a streaming writer left the size open
+        return None
+    block_align = struct.unpack("<H", fmt_head[12:14])[0]
+    return data_size // block_align if block_align else None
+
+
+def _aiff_declared_frames(path: Path, subtype: str) -> int | None:
+    """numSampleFrames from the COMM chunk (valid for every AIFF/AIFC encoding)."""
+    chunks = _read_chunks(path, b"FORM", ">", {b"COMM"})
+    if not chunks:
+        return None
+    size, head = chunks[b"COMM"]
+    return struct.unpack(">I", head[2:6])[0] if size >= 6 else None
+
+
+_CHUNK_HEAD_BYTES = 32
+
+
+def _read_chunks(
+    path: Path, container: bytes, endian: str, wanted: set[bytes]
+) -> dict[bytes, tuple[int, bytes]] | None:
+    """(declared size, first bytes) of the wanted chunks of a RIFF/IFF file; None if it is not one."""
+    chunks: dict[bytes, tuple[int, bytes]] = {}
+    with open(path, "rb") as f:
+        if f.read(4) != container:
+            return None
+        f.seek(12)  # past "RIFF"/"FORM", the container size and the form type
+        while len(chunks) < len(wanted):
+            chunk_header = f.read(8)
+            if len(chunk_header) < 8:
+                break
+            chunk_id = chunk_header[:4]
+            (size,) = struct.unpack(endian + "I", chunk_header[4:])
+            skip = size + (size & 1)  # chunks are padded to an even length
+            if chunk_id in wanted:
+                head = f.read(min(size, _CHUNK_HEAD_BYTES))
+                chunks[chunk_id] = (size, head)
+                skip -= len(head)
+            f.seek(skip, os.SEEK_CUR)
+    return chunks
+
+
+_HEADER_FRAME_READERS: dict[str, Callable[[Path, str], int | None]] = {
+    "WAV": _riff_declared_frames,
+    "WAVEX": _riff_declared_frames,
+    "AIFF": _aiff_declared_frames,
+}
+
+
+def _peak(samples: np.ndarray) -> float:
+    """Largest magnitude without allocating an abs() copy of a possibly hour-long array."""
+    if len(samples) == 0:
+        return 0.0
+    return float(max(samples.max(), -samples.min()))
