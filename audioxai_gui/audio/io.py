@@ -32,6 +32,9 @@ RESAMPLE_QUALITY = "HQ"
 # estimate can overshoot by a fraction of a percent, which must not be mistaken for truncation.
 _LENGTH_ESTIMATE_TOLERANCE = {"MP3": 0.02}
 
+# Best compression libsndfile's codecs reach (FLAC on near-silence); bounds what a header may claim.
+_MAX_FRAMES_PER_BYTE = 256
+
 # Extensions users meet, mapped to (libsndfile major format, subtype that must be available or None).
 _EXTENSION_FORMATS = {
     ".wav": ("WAV", None),
@@ -219,7 +222,9 @@ def _libsndfile_reason(exc: Exception) -> str:
 
 def _decode_mono(path: Path, info, declared: int, rate: int) -> tuple[np.ndarray, int]:
     """One pass: block -> mono -> (resample) -> preallocated output. Returns (samples, frames read)."""
-    sink = _MonoSink(declared, info.samplerate, rate)
+    # A damaged header can promise billions of frames: allocate no more than the file could hold.
+    plausible = min(declared, path.stat().st_size * _MAX_FRAMES_PER_BYTE)
+    sink = _MonoSink(plausible, info.samplerate, rate)
     block = np.empty((min(BLOCK_FRAMES, declared), info.channels), dtype=np.float32)
     frames_read = 0
     try:
@@ -259,25 +264,32 @@ class _MonoSink:
             self.stream = soxr.ResampleStream(
                 source_rate, target_rate, 1, dtype="float32", quality=RESAMPLE_QUALITY
             )
-        # A little slack: soxr may emit one sample more than the rounded length before trimming.
-        self.output = np.empty(self._output_length(expected_frames) + 2, dtype=np.float32)
+        self.output = np.empty(self._output_length(expected_frames), dtype=np.float32)
         self.filled = 0
 
     def _output_length(self, frames: int) -> int:
         """The same length librosa.resample gives: ceil(frames * ratio)."""
         return frames if self.stream is None else math.ceil(frames * self.ratio)
 
+    def _reserve(self, length: int) -> None:
+        """Grow (one copy) when a header under-stated the length; a correct header never gets here."""
+        if length > len(self.output):
+            grown = np.empty(max(length, 2 * len(self.output)), dtype=np.float32)
+            grown[: self.filled] = self.output[: self.filled]
+            self.output = grown
+
     def push(self, mono: np.ndarray, last: bool) -> None:
         if self.stream is not None:
             mono = self.stream.resample_chunk(mono, last=last)
-        count = min(len(mono), len(self.output) - self.filled)
-        self.output[self.filled : self.filled + count] = mono[:count]
-        self.filled += count
+        self._reserve(self.filled + len(mono))
+        self.output[self.filled : self.filled + len(mono)] = mono
+        self.filled += len(mono)
 
     def finish(self, frames_read: int) -> np.ndarray:
         if self.stream is not None:
             self.push(np.zeros(0, dtype=np.float32), last=True)
         length = self._output_length(frames_read)
+        self._reserve(length)
         self.output[self.filled : length] = 0.0
         return self.output[:length]
 

@@ -23,7 +23,7 @@ def _open_sounddevice_stream(**stream_args):
     """sounddevice.OutputStream, with every 'no device' failure turned into PlaybackError."""
     try:
         import sounddevice
-    except OSError as exc:  # raised at import when the PortAudio library is missing
+    except (ImportError, OSError) as exc:  # OSError: sounddevice is installed but PortAudio is not
         raise PlaybackError(f"no audio output device: PortAudio is not available ({exc})") from exc
     try:
         return sounddevice.OutputStream(**stream_args)
