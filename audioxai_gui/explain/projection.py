@@ -1,0 +1,207 @@
+"""Time-frequency projection of waveform relevance (DFT-LRP virtual inspection layer).
+
+The waveform model's LRP gives relevance per sample, R_n. To compare it bin by bin with the spectrogram
+model's relevance we express it on the spectrogram grid, following Vielhaben et al. (2023), "Explainable
+AI for time series via virtual inspection layers": put STFT then inverse STFT (an identity) in front of
+the model and push R_n back through the inverse-STFT layer with the LRP-z rule (epsilon-stabilised).
+
+Derivation. With the conventions of ``torch.istft`` (which inverts ``features.spectrogram.stft``), the
+sample x_n at position p = n + pad of the padded signal is rebuilt from the one-sided spectra Y[t, k]:
+
+    x_n = sum_{t,k} c[n, t, k],
+    c[n, t, k] = f_k / N_fft * w[p - tH] / D_p * Re(Y[t, k] exp(2 pi i k (p - tH) / N_fft)),
+
+where w is the analysis window (zero-padded to N_fft), H the hop, D_p = sum_t w[p - tH]^2 the
+window-square envelope, and f_k the one-sided fold: 2 for 0 < k < N_fft/2 (bin k stands for k and
+N_fft - k), 1 for DC and Nyquist. The z-rule shares R_n over the contributions: R[t, k] = sum_n c[n, t, k]
+r_n with r_n = R_n / x_n. Moving the real w, D and r inside the conjugate turns the sum over n into an
+STFT:
+
+    R[t, k] = f_k / N_fft * Re( Y[t, k] * conj(STFT(r~)[t, k]) ),    r~_p = r_n / D_p (0 in the padding).
+
+Why it conserves: per frame, Parseval gives sum_k f_k / N_fft Re(Y conj S) = sum_m w[m]^2 x[tH+m] r~[tH+m],
+and summing over frames turns w^2 into D, so sum_{t,k} R[t, k] = sum_n x_n r_n = sum_n R_n (up to
+epsilon). Two STFTs and a product replace the dense N x (T K) matrix.
+
+Epsilon: r_n = R_n / (x_n + epsilon * sign(x_n)) with sign(0) = +1, as zennit's epsilon rule does;
+epsilon is absolute (signal units, full scale 1.0). Silence with zero relevance (what input-proportional
+rules give) projects to exactly zero; relevance on an exactly-zero sample is kept finite, bounded by
+|R_n| / epsilon per sample, and is not conserved (that sample carries no signal to share it by).
+Samples no frame reconstructs (envelope D below torch's NOLA floor, e.g. the tail past the last frame
+with ``center=False``) cannot be expressed on the grid; their relevance is dropped.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import scipy.fft
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..features.framing import Framing
+from ..features.spectrogram import FeatureSpec
+
+# torch.istft refuses windows whose square envelope falls below this (NOLA); we drop those samples.
+ENVELOPE_FLOOR = 1e-11
+
+# Framing.pad_mode follows torch.stft; numpy names some modes differently.
+_NUMPY_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def project_relevance(signal, relevance, spec: FeatureSpec, epsilon: float = 1e-12) -> np.ndarray:
+    """Waveform relevance (..., n) on the spectrogram grid of ``spec``: (..., n_bands, n_frames).
+
+    ``signal`` and ``relevance`` are real arrays whose shapes broadcast and end in the same length
+    (e.g. one clip and relevance for several classes). The result is float32 when both inputs are
+    float32 (or narrower), otherwise float64; its sum over bands and frames equals the sum of
+    ``relevance`` up to epsilon (see the module docstring).
+    """
+    signal, relevance = _validated(signal, relevance, epsilon)
+    framing = spec.framing
+    n_samples = signal.shape[-1]
+    pad = framing.n_fft // 2 if framing.center else 0
+    n_frames = _n_frames(framing, n_samples + 2 * pad)
+    batch_shape = np.broadcast_shapes(signal.shape[:-1], relevance.shape[:-1])
+    if n_frames == 0:
+        return np.zeros((*batch_shape, spec.n_bands, 0), dtype=signal.dtype)
+
+    stabiliser = np.copysign(max(epsilon, np.finfo(signal.dtype).tiny), signal).astype(signal.dtype)
+    ratio = relevance / (signal + stabiliser)
+    ratio *= _inverse_envelope(framing, n_frames, pad, n_samples, signal.dtype)
+
+    window = framing.window_array().astype(signal.dtype)
+    spectrum = _frame_spectra(_pad(signal, pad, _numpy_pad_mode(framing)), window, framing.hop_length)
+    ratio_spectrum = _frame_spectra(_pad(ratio, pad, "constant"), window, framing.hop_length)
+    cross = np.multiply(spectrum, np.conjugate(ratio_spectrum, out=ratio_spectrum), out=ratio_spectrum)
+    per_bin = np.multiply(cross.real, _fold_scale(framing).astype(signal.dtype)[:, None])
+    return _BAND_PROJECTIONS[spec.kind](per_bin, spec)
+
+
+def _validated(signal, relevance, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
+    """Both inputs as real float arrays of one dtype, or a ValueError naming what is wrong."""
+    arrays = []
+    for name, values in (("signal", signal), ("relevance", relevance)):
+        array = np.asarray(values)
+        if array.ndim == 0 or not np.issubdtype(array.dtype, np.number) or np.iscomplexobj(array):
+            raise ValueError(
+                f"{name} must be a real array of samples (..., n), got {array.dtype} {array.shape}"
+            )
+        arrays.append(array)
+    signal, relevance = arrays
+    if signal.shape[-1] != relevance.shape[-1]:
+        raise ValueError(f"signal has {signal.shape[-1]} samples but relevance has {relevance.shape[-1]}")
+    try:
+        np.broadcast_shapes(signal.shape, relevance.shape)
+    except ValueError:
+        raise ValueError(
+            f"signal shape {signal.shape} and relevance shape {relevance.shape} do not broadcast"
+        ) from None
+    if not epsilon > 0:
+        raise ValueError(f"epsilon must be > 0 (it keeps silent samples finite), got {epsilon}")
+    dtype = np.result_type(signal.dtype, relevance.dtype, np.float32)
+    signal, relevance = signal.astype(dtype, copy=False), relevance.astype(dtype, copy=False)
+    for name, array in (("signal", signal), ("relevance", relevance)):
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
+    return signal, relevance
+
+
+def _n_frames(framing: Framing, padded_length: int) -> int:
+    """Frames ``torch.stft`` produces from a padded signal of this length."""
+    if padded_length < framing.n_fft:
+        return 0
+    return 1 + (padded_length - framing.n_fft) // framing.hop_length
+
+
+def _numpy_pad_mode(framing: Framing) -> str:
+    try:
+        return _NUMPY_PAD_MODES[framing.pad_mode]
+    except KeyError:
+        known = ", ".join(_NUMPY_PAD_MODES)
+        raise ValueError(f"unsupported pad_mode {framing.pad_mode!r}; known: {known}") from None
+
+
+def _pad(samples: np.ndarray, pad: int, mode: str) -> np.ndarray:
+    if pad == 0:
+        return samples
+    widths = [(0, 0)] * (samples.ndim - 1) + [(pad, pad)]
+    return np.pad(samples, widths, mode=mode)
+
+
+def _frame_spectra(padded: np.ndarray, window: np.ndarray, hop: int) -> np.ndarray:
+    """One-sided spectra (..., n_bins, n_frames) of windowed frames: torch.stft of a padded signal.
+
+    Frames are laid out as columns so the FFT output already has the (bins, frames) layout we return.
+    """
+    frames = sliding_window_view(padded, len(window), axis=-1)[..., ::hop, :].swapaxes(-1, -2)
+    return scipy.fft.rfft(np.multiply(frames, window[:, None], order="C"), axis=-2, workers=-1)
+
+
+def _inverse_envelope(framing: Framing, n_frames: int, pad: int, n_samples: int, dtype) -> np.ndarray:
+    """1 / D_p at each sample (padded position p = n + pad), D_p = sum_t w[p - tH]^2; 0 where D_p is
+    below the NOLA floor (no frame rebuilds the sample).
+
+    Cut the padded signal into hop-long blocks and the squared window into hop-long chunks: block b
+    gets chunks c with 0 <= b - c < n_frames. Blocks every chunk reaches share one envelope row; only
+    the few edge blocks differ, so the work is one fill plus O(n_fft) -- no loop over frames.
+    """
+    hop = framing.hop_length
+    window_sq = framing.window_array() ** 2
+    n_chunks = -(-len(window_sq) // hop)
+    chunks = np.zeros((n_chunks, hop))
+    chunks.flat[: len(window_sq)] = window_sq
+    cumulative = np.concatenate([np.zeros((1, hop)), np.cumsum(chunks, axis=0)])
+    n_blocks = n_frames + n_chunks - 1
+    rows = np.zeros((max(n_blocks, -(-(pad + n_samples) // hop)), hop), dtype=dtype)
+    rows[n_chunks - 1 : n_frames] = _safe_reciprocal(cumulative[-1])
+    edge = np.r_[0 : min(n_chunks - 1, n_blocks), max(n_frames, n_chunks - 1) : n_blocks]
+    upper = np.minimum(edge, n_chunks - 1) + 1
+    lower = np.maximum(edge - n_frames + 1, 0)
+    rows[edge] = _safe_reciprocal(cumulative[upper] - cumulative[lower])
+    return rows.ravel()[pad : pad + n_samples]
+
+
+def _safe_reciprocal(envelope: np.ndarray) -> np.ndarray:
+    return np.divide(1.0, envelope, out=np.zeros_like(envelope), where=envelope > ENVELOPE_FLOOR)
+
+
+@lru_cache(maxsize=32)
+def _fold_scale(framing: Framing) -> np.ndarray:
+    """f_k / N_fft: bins strictly between DC and Nyquist also stand for their negative frequency."""
+    scale = np.full(framing.n_bins, 2.0 / framing.n_fft)
+    scale[0] = 1.0 / framing.n_fft
+    if framing.n_fft % 2 == 0:
+        scale[-1] = 1.0 / framing.n_fft
+    scale.setflags(write=False)
+    return scale
+
+
+@lru_cache(maxsize=8)
+def _mel_shares(spec: FeatureSpec) -> np.ndarray:
+    """(n_mels, n_bins): each bin's share per band, fb[m, k] / sum_m fb[m, k]; columns sum to 1.
+
+    Bins that no band covers (below fmin, above fmax) go whole to the band with the nearest centre
+    frequency, so no relevance is lost.
+    """
+    filterbank = np.asarray(spec.mel_filterbank(), dtype=np.float64)
+    coverage = filterbank.sum(axis=0)
+    shares = np.divide(filterbank, coverage, out=np.zeros_like(filterbank), where=coverage > 0)
+    uncovered = np.flatnonzero(coverage <= 0)
+    bin_hz = spec.framing.bin_frequencies(spec.sample_rate)[uncovered]
+    nearest_band = np.abs(bin_hz[:, None] - spec.band_frequencies()[None, :]).argmin(axis=1)
+    shares[nearest_band, uncovered] = 1.0
+    shares.setflags(write=False)
+    return shares
+
+
+def _bins_as_rows(per_bin: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    return per_bin
+
+
+def _bins_to_mel_bands(per_bin: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    return _mel_shares(spec).astype(per_bin.dtype) @ per_bin
+
+
+# How STFT-bin relevance becomes the rows of each feature kind (features.spectrogram.FEATURE_KINDS).
+_BAND_PROJECTIONS = {"stft_db": _bins_as_rows, "mel_db": _bins_to_mel_bands}
