@@ -141,8 +141,9 @@ def read_regions(
     """
     path = Path(path)
     try:
+        named_format = _named(format) if format else None
         text = read_text(path)
-        annotation_format = _named(format) if format else _format_for_reading(path, text[:SNIFF_CHARS])
+        annotation_format = named_format or _format_for_reading(path, text[:SNIFF_CHARS])
         parsed = annotation_format.reader(text)
         warnings = parsed.warnings + _check_parsed(parsed, duration, strict)
     except AnnotationFormatError as exc:
