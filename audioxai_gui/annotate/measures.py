@@ -109,44 +109,53 @@ def region_mask(regions: Iterable[Region], relevance: RelevanceMap) -> np.ndarra
 
 def alignment(relevance: RelevanceMap, regions: Iterable[Region]) -> Alignment:
     """Mass, rank accuracy and baseline of the union of ``regions`` (overlaps counted once)."""
-    return _alignment(np.clip(relevance.values, 0.0, None).ravel(), region_mask(regions, relevance).ravel())
+    return _Scorer(relevance).score(region_mask(regions, relevance))
 
 
 def alignment_per_region(relevance: RelevanceMap, regions: Iterable[Region]) -> dict[str, Alignment]:
     """Alignment of each region alone (keyed by region id) and of all of them together (``"all"``)."""
     regions = list(regions)
-    positive = np.clip(relevance.values, 0.0, None).ravel()
-    masks = {region.id: region_mask([region], relevance).ravel() for region in regions}
-    results = {region_id: _alignment(positive, mask) for region_id, mask in masks.items()}
-    union = np.logical_or.reduce(list(masks.values())) if masks else np.zeros(positive.shape, dtype=bool)
-    results[ALL_REGIONS] = _alignment(positive, union)
+    if any(region.id == ALL_REGIONS for region in regions):
+        raise MeasureError(f"a region id must not be {ALL_REGIONS!r}: that key stands for all regions")
+    scorer = _Scorer(relevance)
+    results = {region.id: scorer.score(region_mask([region], relevance)) for region in regions}
+    results[ALL_REGIONS] = scorer.score(region_mask(regions, relevance))
     return results
 
 
-def _alignment(positive: np.ndarray, inside: np.ndarray) -> Alignment:
-    n_inside = int(inside.sum())
-    baseline = n_inside / positive.size
-    total = float(positive.sum())
-    if total <= 0.0:
-        return Alignment(math.nan, math.nan, baseline, n_inside, "no positive relevance")
-    if n_inside == 0:
-        return Alignment(0.0, math.nan, 0.0, 0, "the regions cover no time step or bin of this map")
-    mass = float(positive[inside].sum()) / total
-    # Elements without positive relevance are not "most relevant": a peak fully inside a wide region
-    # must score 1, so K never exceeds the number of positive elements.
-    k = min(n_inside, int(np.count_nonzero(positive)))
-    return Alignment(mass, _rank_accuracy(positive, inside, k), baseline, n_inside)
+class _Scorer:
+    """Scores masks against one map; sorting the relevance once makes each further region cheap."""
 
+    def __init__(self, relevance: RelevanceMap):
+        self.positive = np.clip(relevance.values, 0.0, None)
+        self.total = float(self.positive.sum())
+        self.ascending = np.sort(self.positive, axis=None)
+        # Elements without positive relevance are not "most relevant": a peak fully inside a wide
+        # region must score 1, so K never exceeds the number of positive elements.
+        self.n_positive = int(np.count_nonzero(self.ascending))
 
-def _rank_accuracy(positive: np.ndarray, inside: np.ndarray, k: int) -> float:
-    """Share of the k most relevant elements inside; ties at the k-th value count by their inside share.
+    def score(self, inside: np.ndarray) -> Alignment:
+        n_inside = int(inside.sum())
+        baseline = n_inside / inside.size
+        if self.total <= 0.0:
+            return Alignment(math.nan, math.nan, baseline, n_inside, "no positive relevance")
+        if n_inside == 0:
+            return Alignment(0.0, math.nan, 0.0, 0, "the regions cover no time step or bin of this map")
+        inside_values = self.positive[inside]
+        mass = float(inside_values.sum()) / self.total
+        return Alignment(
+            mass, self._rank_accuracy(inside_values, min(n_inside, self.n_positive)), baseline, n_inside
+        )
 
-    Splitting ties fairly (the expected value under random tie-breaking) keeps flat maps from
-    scoring by accident of array order.
-    """
-    kth_value = np.partition(positive, positive.size - k)[positive.size - k]
-    above = positive > kth_value
-    tied = positive == kth_value
-    still_needed = k - int(above.sum())
-    inside_count = int((above & inside).sum()) + still_needed * int((tied & inside).sum()) / int(tied.sum())
-    return inside_count / k
+    def _rank_accuracy(self, inside_values: np.ndarray, k: int) -> float:
+        """Share of the k most relevant elements inside; ties at the k-th value count by their inside share.
+
+        Splitting ties fairly (the expected value under random tie-breaking) keeps flat maps from
+        scoring by accident of array order.
+        """
+        kth_value = self.ascending[self.ascending.size - k]
+        n_above = self.ascending.size - int(np.searchsorted(self.ascending, kth_value, side="right"))
+        n_tied = self.ascending.size - n_above - int(np.searchsorted(self.ascending, kth_value, side="left"))
+        inside_above = int(np.count_nonzero(inside_values > kth_value))
+        inside_tied = int(np.count_nonzero(inside_values == kth_value))
+        return (inside_above + (k - n_above) * inside_tied / n_tied) / k
