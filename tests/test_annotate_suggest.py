@@ -89,3 +89,13 @@ def test_no_positive_relevance_suggests_nothing():
 def test_bad_parameters(kwargs, message):
     with pytest.raises(MeasureError, match=message):
         suggest_regions(np.ones((3, 4)), np.arange(4) * HOP_S, np.arange(3) * BAND_HZ, **kwargs)
+
+
+def test_max_regions_keeps_the_strongest():
+    relevance = np.zeros(1000)
+    for number, start in enumerate(range(50, 950, 100)):
+        relevance[start : start + 20] = 1.0 + number  # nine bursts, the later the stronger
+    times = np.arange(1000) * 0.001
+    spans = suggest_time_regions(relevance, times, top_percent=100, max_regions=3, merge_gap=0.0)
+    assert [round(span.start, 4) for span in spans] == [0.6495, 0.7495, 0.8495]
+    assert len(suggest_time_regions(relevance, times, top_percent=100, max_regions=None)) == 9

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 from .measures import MeasureError, RelevanceMap
-from .regions import Region
+from .regions import DURATION_TOLERANCE_S, Region
 
 SUGGESTED_LABEL = "suggested"
 SUGGESTION_KINDS = ("box", "time")
@@ -28,13 +28,15 @@ def suggest_regions(
     min_duration: float = 0.02,
     min_bins: int = 3,
     merge_gap: float = 0.02,
+    max_regions: int | None = 20,
     label: str = SUGGESTED_LABEL,
 ) -> list[Region]:
     """Boxes (or time regions) around the areas of a bands x frames map holding ``top_percent`` % of its
     positive relevance, sorted by start.
 
     Areas closer than ``merge_gap`` s in time are merged (frequency neighbours touch, diagonals
-    included); areas shorter than ``min_duration`` s or of fewer than ``min_bins`` bins are dropped.
+    included); areas shorter than ``min_duration`` s or of fewer than ``min_bins`` bins are dropped,
+    and of the rest the ``max_regions`` holding the most relevance are kept (None: all).
     ``kind="time"`` sums the map over bands and suggests time regions, like ``suggest_time_regions``.
     """
     if kind not in SUGGESTION_KINDS:
@@ -48,9 +50,10 @@ def suggest_regions(
             min_duration=min_duration,
             min_bins=min_bins,
             merge_gap=merge_gap,
+            max_regions=max_regions,
             label=label,
         )
-    return _suggest(relevance, top_percent, min_duration, min_bins, merge_gap, label)
+    return _suggest(relevance, top_percent, min_duration, min_bins, merge_gap, max_regions, label)
 
 
 def suggest_time_regions(
@@ -61,13 +64,16 @@ def suggest_time_regions(
     min_duration: float = 0.02,
     min_bins: int = 3,
     merge_gap: float = 0.02,
+    max_regions: int | None = 20,
     label: str = SUGGESTED_LABEL,
 ) -> list[Region]:
     """Time regions holding ``top_percent`` % of the positive relevance of a 1-D map.
 
     ``times`` (s) places each value: per sample (``np.arange(n) / rate``) or per frame.
     """
-    return _suggest(RelevanceMap(relevance, times), top_percent, min_duration, min_bins, merge_gap, label)
+    return _suggest(
+        RelevanceMap(relevance, times), top_percent, min_duration, min_bins, merge_gap, max_regions, label
+    )
 
 
 def _suggest(
@@ -76,6 +82,7 @@ def _suggest(
     min_duration: float,
     min_bins: int,
     merge_gap: float,
+    max_regions: int | None,
     label: str,
 ) -> list[Region]:
     if not 0 < top_percent <= 100:
@@ -92,19 +99,20 @@ def _suggest(
     freq_edges = None if relevance.freqs is None else _edges(relevance.freqs)
     bins_per_group = np.bincount(groups.ravel(), minlength=n_groups + 1)
     mass_per_group = np.bincount(groups.ravel(), weights=positive.ravel(), minlength=n_groups + 1)
-    suggestions = []
+    kept = []  # (mass, region)
     for number, area in enumerate(ndimage.find_objects(groups), start=1):
         start, end = time_edges[area[-1].start], time_edges[area[-1].stop]
-        if bins_per_group[number] < min_bins or end - start < min_duration:
+        if bins_per_group[number] < min_bins or end - start < min_duration - DURATION_TOLERANCE_S:
             continue
         low = high = None
         if freq_edges is not None:
             low, high = freq_edges[area[0].start], freq_edges[area[0].stop]
-        share = 100.0 * mass_per_group[number] / total
-        note = f"{share:.0f}% of the positive relevance"
-        suggestions.append(
-            Region(float(start), float(end), _float(low), _float(high), label=label, note=note)
-        )
+        note = f"{100.0 * mass_per_group[number] / total:.0f}% of the positive relevance"
+        region = Region(float(start), float(end), _float(low), _float(high), label=label, note=note)
+        kept.append((mass_per_group[number], region))
+    # Nobody reviews hundreds of proposals: keep the ones holding the most relevance.
+    kept.sort(key=lambda item: -item[0])
+    suggestions = [region for _, region in kept[:max_regions]]
     return sorted(suggestions, key=lambda region: (region.start, region.low_hz or 0.0))
 
 
