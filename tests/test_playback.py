@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -172,3 +173,19 @@ def test_explanation_without_positive_relevance_is_silent():
 def test_explanation_rejects_mismatched_relevance():
     with pytest.raises(ValueError, match="equal-length"):
         explanation_audio(np.ones(500), np.ones(400), 8000)
+
+
+@pytest.mark.pulse
+def test_real_output_device_plays_the_range_to_its_end():
+    """Needs an output device (e.g. a PulseAudio null sink); skipped where there is none."""
+    player = Player()
+    try:
+        player.play(np.full(2400, 0.1, dtype=np.float32), 8000, start=0, end=2000)
+    except PlaybackError as exc:
+        pytest.skip(str(exc))
+    deadline = time.monotonic() + 10.0  # PulseAudio may take a second or two to start a stream
+    while player.is_playing and time.monotonic() < deadline:
+        time.sleep(0.02)
+    finished = not player.is_playing
+    player.stop()
+    assert finished and player.position == 2000
