@@ -2,7 +2,7 @@
 
 from .architectures import ARCHITECTURES, build_model, register_architecture
 from .card import ModelCard, ModelLoadError
-from .registry import LoadedModel, find_cards, load_model
+from .registry import LoadedModel, find_cards, load_model, pick_card
 
 __all__ = [
     "ARCHITECTURES",
@@ -12,5 +12,6 @@ __all__ = [
     "build_model",
     "find_cards",
     "load_model",
+    "pick_card",
     "register_architecture",
 ]

@@ -29,7 +29,9 @@ def build_model(name: str, params: dict) -> nn.Module:
     try:
         cls = ARCHITECTURES[name]
     except KeyError:
-        raise KeyError(f"unknown architecture {name!r}; registered: {', '.join(sorted(ARCHITECTURES))}") from None
+        raise KeyError(
+            f"unknown architecture {name!r}; registered: {', '.join(sorted(ARCHITECTURES))}"
+        ) from None
     return cls(**params)
 
 
@@ -57,7 +59,11 @@ class _ConvClassifier(nn.Module):
         self.pool = nn.AdaptiveAvgPool1d(1) if dim == 1 else nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
         self.classifier = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(c_in, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_classes)
+            nn.Dropout(dropout),
+            nn.Linear(c_in, hidden),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, n_classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -88,7 +88,9 @@ class ModelCard:
         if not isinstance(data, dict):
             raise ModelLoadError(f"model card {path}: expected a JSON object")
         if data.get("schema", CARD_SCHEMA) > CARD_SCHEMA:
-            raise ModelLoadError(f"model card {path}: schema {data['schema']} is newer than this AudioXAI supports")
+            raise ModelLoadError(
+                f"model card {path}: schema {data['schema']} is newer than this AudioXAI supports"
+            )
         required = ("name", "input_kind", "architecture", "classes", "sample_rate", "input_length", "weights")
         missing = [k for k in required if k not in data]
         if missing:

@@ -66,11 +66,15 @@ def load_model(card: ModelCard | Path, device: str | torch.device = "cpu") -> Lo
     if not weights.is_file():
         raise ModelLoadError(f"model {card.name}: weight file {weights} not found")
     if card.sha256 and file_sha256(weights) != card.sha256:
-        raise ModelLoadError(f"model {card.name}: weight file {weights} does not match the card's sha256 checksum")
+        raise ModelLoadError(
+            f"model {card.name}: weight file {weights} does not match the card's sha256 checksum"
+        )
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt or unsafe files
-        raise ModelLoadError(f"model {card.name}: weight file {weights} is corrupt or unsafe ({exc})") from exc
+        raise ModelLoadError(
+            f"model {card.name}: weight file {weights} is corrupt or unsafe ({exc})"
+        ) from exc
     if not isinstance(state, dict):
         raise ModelLoadError(f"model {card.name}: weight file {weights} holds no state dict")
     try:
@@ -82,11 +86,25 @@ def load_model(card: ModelCard | Path, device: str | torch.device = "cpu") -> Lo
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()
         reason = "; ".join(line.strip() for line in first[:3])
-        raise ModelLoadError(f"model {card.name}: weights {weights} do not fit the card's architecture ({reason})") from exc
+        raise ModelLoadError(
+            f"model {card.name}: weights {weights} do not fit the card's architecture ({reason})"
+        ) from exc
     module.eval().requires_grad_(False)
     loaded = LoadedModel(card, module.to(device), torch.device(device))
     with torch.no_grad():
         out = loaded.module(torch.zeros(loaded.input_shape(), device=device))
     if out.shape[-1] != len(card.classes):
-        raise ModelLoadError(f"model {card.name}: outputs {out.shape[-1]} classes, card lists {len(card.classes)}")
+        raise ModelLoadError(
+            f"model {card.name}: outputs {out.shape[-1]} classes, card lists {len(card.classes)}"
+        )
     return loaded
+
+
+def pick_card(cards: list[ModelCard], input_kind: str, name: str | None = None) -> ModelCard:
+    """The card called ``name`` (any kind), else the first card of ``input_kind`` (built-in cards come first)."""
+    for card in cards:
+        if (name is None and card.input_kind == input_kind) or card.name == name:
+            return card
+    wanted = f"model {name!r}" if name else f"{input_kind} model"
+    known = ", ".join(c.name for c in cards) or "none"
+    raise ModelLoadError(f"no {wanted} found in {', '.join(map(str, model_folders()))} (found: {known})")

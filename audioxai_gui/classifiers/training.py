@@ -117,7 +117,9 @@ def train(
     rng = np.random.default_rng(config.seed)
     card = make_card(config, name)
     module = build_model(config.architecture, {"n_classes": len(CLASSES)})
-    optimiser = torch.optim.AdamW(module.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    optimiser = torch.optim.AdamW(
+        module.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
     steps_per_epoch = (len(train_set) + config.batch_size - 1) // config.batch_size
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=config.learning_rate, total_steps=config.epochs * steps_per_epoch
@@ -162,7 +164,9 @@ def leave_one_speaker_out(config: TrainConfig, recordings: list[Recording], log=
     return results
 
 
-def train_and_ship(config: TrainConfig, name: str, out_dir: Path, data: Path = DEFAULT_FSDD, log=print) -> ModelCard:
+def train_and_ship(
+    config: TrainConfig, name: str, out_dir: Path, data: Path = DEFAULT_FSDD, log=print
+) -> ModelCard:
     """Train on the official split and write weights + card (with the test accuracy) to ``out_dir``."""
     recordings = load_fsdd(data, config.sample_rate)
     train_set = [r for r in recordings if not r.is_official_test]

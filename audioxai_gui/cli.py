@@ -1,0 +1,173 @@
+"""Command line: ``python -m audioxai_gui [FILE]`` opens the app; sub-commands work headless.
+
+Exit codes: 0 ok, 2 usage, 3 unreadable input (one bad file in a batch does not stop the others).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT = 0, 2, 3
+MODEL_CHOICES = {
+    "waveform": ("waveform",),
+    "spectrogram": ("spectrogram",),
+    "both": ("waveform", "spectrogram"),
+}
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--waveform-model", help="name of the waveform model card (default: the built-in one)")
+    parser.add_argument("--spectrogram-model", help="name of the spectrogram model card (default: the built-in one)")
+    parser.add_argument("--device", help="cpu, cuda or cuda:N (default: $AUDIOXAI_DEVICE, else CUDA if available)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="audioxai", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+
+    explain = sub.add_parser("explain", help="explain audio files with both models and write relevance files")
+    explain.add_argument("files", nargs="+", type=Path)
+    explain.add_argument("--model", choices=sorted(MODEL_CHOICES), default="both")
+    explain.add_argument("--target", type=int, help="class index to explain (default: each model's prediction)")
+    explain.add_argument("--composite", help="zennit composite (default: each model card's)")
+    explain.add_argument("--hop", type=float, default=0.5, help="window hop as a fraction of the model input")
+    explain.add_argument("--out", type=Path, help="folder for .npz and .png files (none written without it)")
+    explain.add_argument("--json", action="store_true", help="print one JSON record per file")
+    _add_model_options(explain)
+
+    train = sub.add_parser("train", help="train a built-in architecture on FSDD and write weights + card")
+    train.add_argument("--model", choices=["waveform", "spectrogram"], required=True)
+    train.add_argument("--name", help="model name (default: fsdd-audionet / fsdd-alexnet)")
+    train.add_argument("--data", type=Path, help="FSDD folder (default: ../shared/data/fsdd)")
+    train.add_argument("--epochs", type=int, default=25)
+    train.add_argument("--out", type=Path, default=Path("models"))
+    train.add_argument("--loso", action="store_true", help="then run leave-one-speaker-out and record it")
+    train.add_argument("--loso-epochs", type=int, default=12)
+
+    models = sub.add_parser("models", help="list the model cards found")
+    models.add_argument("--json", action="store_true")
+    return parser
+
+
+def _select_cards(args) -> dict:
+    from .classifiers import find_cards, pick_card
+
+    cards, problems = find_cards()
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    names = {"waveform": args.waveform_model, "spectrogram": args.spectrogram_model}
+    return {kind: pick_card(cards, kind, names[kind]) for kind in MODEL_CHOICES[args.model]}
+
+
+def run_explain(args) -> int:
+    from .audio.io import AudioLoadError, load_audio
+    from .classifiers import ModelLoadError
+    from .explain.composites import COMPOSITES
+    from .explain.engine import ExplanationEngine
+
+    if args.composite and args.composite not in COMPOSITES:
+        print(
+            f"error: unknown composite {args.composite!r}; choose from {', '.join(COMPOSITES)}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        engine = ExplanationEngine(args.device)
+        cards = _select_cards(args)
+        models = {kind: engine.load(card) for kind, card in cards.items()}
+    except (ModelLoadError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    grid = models["spectrogram"].card.features if "spectrogram" in models else None
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+    status = EXIT_OK
+    for path in args.files:
+        record: dict = {"path": str(path), "models": {}}
+        try:
+            clips = {kind: load_audio(path, m.card.sample_rate).samples for kind, m in models.items()}
+            explanations = []
+            for kind, model in models.items():
+                exp = engine.explain(model, clips[kind], args.target, args.composite, grid, args.hop)
+                explanations.append(exp)
+                record["models"][kind] = {
+                    "model": exp.model_name,
+                    "predicted": exp.classes[exp.predicted],
+                    "probabilities": {
+                        c: round(float(p), 5) for c, p in zip(exp.classes, exp.probabilities, strict=True)
+                    },
+                    "target": exp.classes[exp.target],
+                    "composite": exp.composite,
+                    "conservation": round(exp.conservation, 5),
+                    "seconds": round(exp.seconds, 4),
+                }
+            if args.out:
+                from .report import save_figure, save_npz
+
+                stem = args.out / path.name
+                save_npz(stem.with_name(stem.name + ".relevance.npz"), clips, explanations, str(path))
+                save_figure(stem.with_name(stem.name + ".png"), clips, explanations, path.name)
+        except (AudioLoadError, ValueError) as exc:
+            record["error"] = str(exc)
+            status = EXIT_BAD_INPUT
+        if args.json:
+            print(json.dumps(record))
+        elif "error" in record:
+            print(f"{path}: error: {record['error']}", file=sys.stderr)
+        else:
+            parts = [
+                f"{kind} model -> {m['predicted']} ({m['probabilities'][m['predicted']]:.1%})"
+                for kind, m in record["models"].items()
+            ]
+            print(f"{path}: " + ", ".join(parts))
+    return status
+
+
+def run_train(args) -> int:
+    from .classifiers.fsdd import DEFAULT_FSDD
+    from .classifiers.training import TrainConfig, record_loso, train_and_ship
+
+    name = args.name or {"waveform": "fsdd-audionet", "spectrogram": "fsdd-alexnet"}[args.model]
+    data = args.data or DEFAULT_FSDD
+    try:
+        card = train_and_ship(TrainConfig(args.model, epochs=args.epochs), name, args.out, data)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.loso:
+        card = record_loso(card.path, TrainConfig(args.model, epochs=args.loso_epochs), data)
+    print(json.dumps(card.accuracy, indent=2))
+    return EXIT_OK
+
+
+def run_models(args) -> int:
+    from .classifiers import find_cards
+
+    cards, problems = find_cards()
+    if args.json:
+        print(json.dumps([{**c.to_dict(), "path": str(c.path)} for c in cards], indent=2))
+    for card in cards if not args.json else []:
+        acc = card.accuracy.get("official_test")
+        print(
+            f"{card.name:24s} {card.input_kind:12s} {card.architecture:12s} {card.sample_rate} Hz "
+            f"{card.duration:.2f} s  accuracy {acc if acc is not None else '?'}  ({card.path})"
+        )
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"explain": run_explain, "train": run_train, "models": run_models}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in COMMANDS and argv[0] not in ("-h", "--help"):
+        from .ui.app import run_app
+
+        return run_app(argv)
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)

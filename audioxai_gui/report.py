@@ -1,0 +1,122 @@
+"""Files an explanation run writes: relevance arrays (.npz with metadata) and PNG figures.
+
+Figures use matplotlib's Agg canvas directly (no pyplot, no GUI backend), so the CLI runs headless.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .explain.engine import Explanation
+from .features import FeatureSpec, spectrogram_db
+
+RELEVANCE_CMAP = "bwr"  # diverging: red = evidence for the class, blue = against, white = none
+
+
+def symmetric_limit(*maps: np.ndarray, percentile: float = 99.5) -> float:
+    """One colour-scale limit for several relevance maps, robust to a few extreme values."""
+    values = np.concatenate([np.abs(m).ravel() for m in maps])
+    limit = float(np.percentile(values, percentile)) if values.size else 0.0
+    return limit if limit > 0 else 1.0
+
+
+def save_npz(path: Path, clips: dict[str, np.ndarray], explanations: list[Explanation], source: str) -> None:
+    """Arrays per model (samples at its rate, relevance, probabilities, grid axes) plus JSON metadata."""
+    arrays: dict[str, np.ndarray] = {f"{kind}_samples": samples for kind, samples in clips.items()}
+    meta = {"source": source, "models": []}
+    for exp in explanations:
+        key = exp.input_kind
+        arrays[f"{key}_relevance"] = exp.relevance
+        arrays[f"{key}_tf_relevance"] = exp.tf_relevance
+        arrays[f"{key}_probabilities"] = exp.probabilities
+        arrays[f"{key}_frame_times"] = exp.frame_times()
+        arrays[f"{key}_band_frequencies"] = exp.band_frequencies()
+        meta["models"].append(
+            {
+                "key": key,
+                "model": exp.model_name,
+                "classes": exp.classes,
+                "target": exp.target,
+                "predicted": exp.predicted,
+                "composite": exp.composite,
+                "conservation": exp.conservation,
+                "sample_rate": exp.sample_rate,
+                "grid": exp.grid.to_dict(),
+            }
+        )
+    arrays["metadata"] = np.array(json.dumps(meta))
+    tmp = Path(path).with_name(Path(path).name + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def _spectrogram_axes(ax, spec: FeatureSpec, samples: np.ndarray, title: str):
+    db = spectrogram_db(samples, spec)
+    times = spec.framing.frame_times(db.shape[1], spec.sample_rate)
+    freqs = spec.band_frequencies()
+    extent = (times[0], times[-1], freqs[0], freqs[-1])
+    ax.imshow(db, origin="lower", aspect="auto", cmap="gray_r", extent=extent, vmin=-spec.top_db, vmax=0)
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel("Frequency (Hz)")
+    return extent
+
+
+def save_figure(
+    path: Path, clips: dict[str, np.ndarray], explanations: list[Explanation], title: str
+) -> None:
+    """Waveform with signed relevance, then each model's time-frequency relevance on one colour scale.
+
+    ``clips`` maps each explanation's input kind to the samples at that model's rate.
+    """
+    tf_maps = [e.tf_relevance for e in explanations]
+    limit = symmetric_limit(*tf_maps)
+    fig = Figure(figsize=(10, 2.4 + 2.4 * len(explanations)), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1 + len(explanations), 1, sharex=True)
+    wave = next((e for e in explanations if e.input_kind == "waveform"), None)
+    shown = wave or explanations[0]
+    samples = clips[shown.input_kind]
+    times = np.arange(samples.size) / shown.sample_rate
+    ax = axes[0]
+    ax.plot(times, samples, color="0.3", linewidth=0.6)
+    ax.set_ylabel("Amplitude")
+    if wave is not None:
+        rel = wave.relevance / (np.abs(wave.relevance).max() or 1.0)
+        twin = ax.twinx()
+        twin.fill_between(times, 0, np.clip(rel, 0, None), color="tab:red", alpha=0.5, linewidth=0)
+        twin.fill_between(times, 0, np.clip(rel, None, 0), color="tab:blue", alpha=0.5, linewidth=0)
+        twin.set_ylim(-1.05, 1.05)
+        twin.set_ylabel("Relevance (norm.)")
+    ax.set_title(f"{title}: waveform and waveform-model relevance (red = for, blue = against)", fontsize=10)
+    image = None
+    for ax, exp in zip(axes[1:], explanations, strict=True):
+        label = "projected to time-frequency (DFT-LRP)" if exp.input_kind == "waveform" else "on its input"
+        extent = _spectrogram_axes(
+            ax,
+            exp.grid,
+            clips[exp.input_kind],
+            f"{exp.model_name} ({exp.input_kind}) relevance {label}: "
+            f"class {exp.classes[exp.target]}, {exp.composite}",
+        )
+        image = ax.imshow(
+            exp.tf_relevance,
+            origin="lower",
+            aspect="auto",
+            cmap=RELEVANCE_CMAP,
+            alpha=0.75,
+            extent=extent,
+            vmin=-limit,
+            vmax=limit,
+        )
+    axes[-1].set_xlabel("Time (s)")
+    if image is not None:
+        fig.colorbar(image, ax=list(axes[1:]), label="Relevance (shared scale)", shrink=0.9)
+    tmp = Path(path).with_name(Path(path).name + ".tmp.png")
+    fig.savefig(tmp, dpi=110, format="png")
+    os.replace(tmp, path)

@@ -1,0 +1,70 @@
+"""Shared fixtures: a model pair (the shipped one, or random-weight stand-ins with the same cards)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("AUDIOXAI_DEVICE", "cpu")
+
+REPO = Path(__file__).resolve().parents[1]
+FSDD = REPO.parent / "shared" / "data" / "fsdd"
+
+
+def _shipped_pair():
+    from audioxai_gui.classifiers import find_cards, load_model, pick_card
+
+    cards, _ = find_cards([REPO / "models"])
+    try:
+        return load_model(pick_card(cards, "waveform")), load_model(pick_card(cards, "spectrogram"))
+    except Exception:
+        return None
+
+
+def make_random_pair(folder: Path, seed: int = 0):
+    """Cards + random weights for both built-in architectures, written to ``folder`` and loaded."""
+    import torch
+
+    from audioxai_gui.classifiers import build_model, load_model
+    from audioxai_gui.classifiers.registry import file_sha256
+    from audioxai_gui.classifiers.training import TrainConfig, make_card
+
+    loaded = []
+    for kind in ("waveform", "spectrogram"):
+        card = make_card(TrainConfig(kind), f"random-{kind}")
+        torch.manual_seed(seed)
+        module = build_model(card.architecture, {"n_classes": len(card.classes)})
+        torch.save(module.state_dict(), folder / card.weights)
+        card.sha256 = file_sha256(folder / card.weights)
+        card.save(folder / f"{card.name}.card.json")
+        loaded.append(load_model(folder / f"{card.name}.card.json"))
+    return tuple(loaded)
+
+
+@pytest.fixture(scope="session")
+def random_pair(tmp_path_factory):
+    return make_random_pair(tmp_path_factory.mktemp("random_models"))
+
+
+@pytest.fixture(scope="session")
+def model_pair(random_pair):
+    """(waveform LoadedModel, spectrogram LoadedModel): the shipped models when present."""
+    return _shipped_pair() or random_pair
+
+
+@pytest.fixture(scope="session")
+def shipped_pair():
+    pair = _shipped_pair()
+    if pair is None:
+        pytest.fail("the shipped models in models/ cannot be loaded")
+    return pair
+
+
+@pytest.fixture(scope="session")
+def fsdd_dir():
+    if not (FSDD / "recordings").is_dir():
+        pytest.skip(f"FSDD recordings not found at {FSDD} (the project reads them from ../shared/data/fsdd)")
+    return FSDD
