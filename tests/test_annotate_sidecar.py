@@ -36,6 +36,20 @@ def test_write_then_load_round_trip(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["clip.wav.axai.json"]  # no temp file left behind
 
 
+def test_load_removes_temp_files_left_by_a_crashed_save(tmp_path):
+    audio = tmp_path / "clip.wav"
+    write_sidecar(RegionDocument([Region(0.0, 1.0)]), audio)
+    stale, fresh = tmp_path / ".clip.wav.axai.json.abc123.tmp", tmp_path / ".clip.wav.axai.json.def456.tmp"
+    other = tmp_path / ".other.wav.axai.json.abc123.tmp"
+    for temp in (stale, fresh, other):
+        temp.write_text("{")
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    os.utime(other, (an_hour_ago, an_hour_ago))
+    assert len(load_sidecar(audio)) == 1
+    assert not stale.exists() and fresh.exists() and other.exists()
+
+
 def test_missing_sidecar_gives_empty_document(tmp_path):
     document = load_sidecar(tmp_path / "new.wav", duration=3.0)
     assert len(document) == 0 and document.duration == 3.0

@@ -7,6 +7,7 @@ never overwritten: it may hold an hour of someone's work.
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
@@ -20,6 +21,8 @@ from .regions import Region, RegionError
 
 SIDECAR_SCHEMA = 1
 SIDECAR_SUFFIX = ".axai.json"
+# A temp file this old is the leftover of a crashed save, not a save in progress.
+STALE_TEMP_S = 600.0
 
 
 class SidecarError(Exception):
@@ -56,7 +59,7 @@ def write_sidecar(document: RegionDocument, audio_path: str | os.PathLike) -> Pa
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # see _temp_files
     try:
         with os.fdopen(fd, "wb") as tmp:
             tmp.write(payload)
@@ -67,6 +70,21 @@ def _atomic_write(path: Path, payload: bytes) -> None:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
+
+
+def _temp_files(path: Path) -> list[Path]:
+    return list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete temp files a killed save left behind; best effort, a failure here must not block loading."""
+    cutoff = time.time() - STALE_TEMP_S
+    for temp in _temp_files(path):
+        try:
+            if temp.stat().st_mtime < cutoff:
+                temp.unlink()
+        except OSError:
+            continue
 
 
 def _fsync_directory(folder: Path) -> None:
@@ -88,6 +106,7 @@ def load_sidecar(audio_path: str | os.PathLike, duration: float | None = None) -
     """
     audio_path = Path(audio_path)
     path = sidecar_path(audio_path)
+    _remove_stale_temps(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
