@@ -220,6 +220,9 @@ def test_save_wav_round_trips_and_replaces_atomically(tmp_path):
     np.testing.assert_allclose(audio.samples, samples, atol=1 / 32768)
     assert audio.sample_rate == 8000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.wav"], "temp file left behind"
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    assert path.stat().st_mode == plain.stat().st_mode, "saved file must get the usual permissions"
 
 
 def test_failed_save_keeps_the_old_file_and_leaves_no_temp(tmp_path):

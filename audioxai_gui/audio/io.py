@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import struct
-import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,9 +54,7 @@ _EXTENSION_FORMATS = {
 }
 
 # Subtypes with a fixed number of bytes per frame: their frame count follows from the data size.
-_FIXED_SIZE_SUBTYPES = frozenset(
-    {"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW"}
-)
+_FIXED_SIZE_SUBTYPES = frozenset({"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW"})
 
 
 class AudioLoadError(Exception):
@@ -157,7 +155,9 @@ def save_wav(path: Path | str, samples: np.ndarray, rate: int, subtype: str = "P
     samples = np.asarray(samples)
     if samples.ndim not in (1, 2) or len(samples) == 0:
         raise ValueError(f"{path}: samples must be a non-empty 1-D or (frames, channels) array")
-    descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp_name = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    # os.open with 0o666 lets the umask decide the permissions, as for any new file (mkstemp forces 0600).
+    descriptor = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(descriptor, "wb") as temp_file:
             sf.write(temp_file, samples, rate, subtype=subtype, format="WAV")
@@ -165,7 +165,7 @@ def save_wav(path: Path | str, samples: np.ndarray, rate: int, subtype: str = "P
             os.fsync(temp_file.fileno())
         os.replace(temp_name, path)
     except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
+        temp_name.unlink(missing_ok=True)
         raise
     _fsync_directory(path.parent)
 
@@ -261,9 +261,7 @@ class _MonoSink:
         if target_rate != source_rate:
             import soxr  # a librosa dependency; imported here so plain loads skip it
 
-            self.stream = soxr.ResampleStream(
-                source_rate, target_rate, 1, dtype="float32", quality=RESAMPLE_QUALITY
-            )
+            self.stream = soxr.ResampleStream(source_rate, target_rate, 1, dtype="float32", quality=RESAMPLE_QUALITY)
         self.output = np.empty(self._output_length(expected_frames), dtype=np.float32)
         self.filled = 0
 
