@@ -71,9 +71,7 @@ def suggest_time_regions(
 
     ``times`` (s) places each value: per sample (``np.arange(n) / rate``) or per frame.
     """
-    return _suggest(
-        RelevanceMap(relevance, times), top_percent, min_duration, min_bins, merge_gap, max_regions, label
-    )
+    return _suggest(RelevanceMap(relevance, times), top_percent, min_duration, min_bins, merge_gap, max_regions, label)
 
 
 def _suggest(
@@ -107,8 +105,9 @@ def _suggest(
         low = high = None
         if freq_edges is not None:
             low, high = freq_edges[area[0].start], freq_edges[area[0].stop]
-        note = f"{100.0 * mass_per_group[number] / total:.0f}% of the positive relevance"
-        region = Region(float(start), float(end), _float(low), _float(high), label=label, note=note)
+        share = 100.0 * mass_per_group[number] / total
+        note = f"{share:.0f}% of the positive relevance" if share >= 1 else "<1% of the positive relevance"
+        region = Region(_rounded(start), _rounded(end), _rounded(low), _rounded(high), label=label, note=note)
         kept.append((mass_per_group[number], region))
     # Nobody reviews hundreds of proposals: keep the ones holding the most relevance.
     kept.sort(key=lambda item: -item[0])
@@ -156,5 +155,9 @@ def _edges(centres: np.ndarray) -> np.ndarray:
     return np.concatenate([[first], inner, [last]])
 
 
-def _float(value) -> float | None:
-    return None if value is None else float(value)
+def _rounded(value) -> float | None:
+    """Edges to 1 µs / 1 mHz: sums of frame times carry float noise that would show in exported files.
+
+    Edges lie half a cell from any centre, so this never changes which cells a region covers.
+    """
+    return None if value is None else round(float(value), 6)
