@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..regions import Region
+from ..regions import DURATION_TOLERANCE_S, Region, RegionError
+from ..sidecar import _atomic_write as atomic_write  # one atomic writer (fsyncs the folder too)
 from . import audacity, label_studio, plain_csv, plain_json, raven, sonic_visualiser, textgrid
 from ._base import (
     AnnotationFormatError,
@@ -25,12 +26,8 @@ from ._base import (
     ParsedRegions,
     RenderedFile,
     WriteOptions,
-    region_problem,
 )
-from ._files import atomic_write_text, read_text
-
-DURATION_TOLERANCE_S = 1e-6
-"""Audacity rounds to microseconds: a label at the very end may read back a hair past the duration."""
+from ._files import read_text
 
 SNIFF_CHARS = 65536
 
@@ -63,9 +60,7 @@ class AnnotationFormat:
 FORMATS: dict[str, AnnotationFormat] = {
     fmt.name: fmt
     for fmt in (
-        AnnotationFormat(
-            "audacity", "Audacity labels", (".txt",), audacity.read, audacity.write, frozenset({BOXES})
-        ),
+        AnnotationFormat("audacity", "Audacity labels", (".txt",), audacity.read, audacity.write, frozenset({BOXES})),
         AnnotationFormat(
             "raven",
             "Raven Pro selection table",
@@ -145,12 +140,11 @@ def read_regions(
         text = read_text(path)
         annotation_format = named_format or _format_for_reading(path, text[:SNIFF_CHARS])
         parsed = annotation_format.reader(text)
-        warnings = parsed.warnings + _check_parsed(parsed, duration, strict)
+        regions = _checked_regions(parsed, duration, strict)
     except AnnotationFormatError as exc:
         exc.path = path
         raise
-    regions = [region for _, region in parsed.rows]
-    warnings = [f"{path.name}, {warning}" for warning in warnings]
+    warnings = [f"{path.name}, {warning}" for warning in parsed.warnings]
     return ImportResult(regions, warnings, parsed.extra_columns, annotation_format.name)
 
 
@@ -176,7 +170,7 @@ def write_regions(
         options = WriteOptions(dict(extra_columns or {}), sample_rate, duration)
         rendered = annotation_format.writer(regions, options)
         try:
-            atomic_write_text(path, rendered.text)
+            atomic_write(path, rendered.text.encode("utf-8"))
         except OSError as exc:
             raise AnnotationFormatError(f"cannot write the file ({exc.strerror or exc})") from None
     except AnnotationFormatError as exc:
@@ -216,13 +210,21 @@ def _format_for_writing(path: Path) -> AnnotationFormat:
     return _formats_for_suffix(path)[0]
 
 
-def _check_parsed(parsed: ParsedRegions, duration: float | None, strict: bool) -> list[str]:
-    """Refuse impossible regions and duplicate ids; report (or refuse) regions past the audio's end."""
-    warnings, first_line_of_id = [], {}
+def _checked_regions(parsed: ParsedRegions, duration: float | None, strict: bool) -> list[Region]:
+    """Refuse invalid regions and duplicate ids; report (or refuse) regions past the audio's end.
+
+    Point labels (zero length) are reported and left out: a Region needs a positive length.
+    """
+    regions, first_line_of_id = [], {}
     for line, region in parsed.rows:
-        problem = region_problem(region)
-        if problem:
-            raise AnnotationFormatError(problem, line)
+        if region.start == region.end:
+            parsed.warn(line, f"point {region.label!r} at {region.start:g} s skipped: regions need a length")
+            parsed.extra_columns.pop(region.id, None)
+            continue
+        try:
+            region.validate()
+        except RegionError as exc:
+            raise AnnotationFormatError(str(exc), line) from None
         if region.id in first_line_of_id:
             message = f"region id {region.id!r} already used on line {first_line_of_id[region.id]}"
             raise AnnotationFormatError(message, line)
@@ -231,18 +233,20 @@ def _check_parsed(parsed: ParsedRegions, duration: float | None, strict: bool) -
             message = f"region {region.label!r} ends at {region.end:g} s, past the audio's {duration:g} s"
             if strict:
                 raise AnnotationFormatError(message, line)
-            warnings.append(f"line {line}: {message}")
-    return warnings
+            parsed.warn(line, message)
+        regions.append(region)
+    return regions
 
 
 def _check_for_writing(regions: list[Region]) -> None:
     seen = set()
     for region in regions:
-        problem = region_problem(region)
+        try:
+            region.validate()
+        except RegionError as exc:
+            raise AnnotationFormatError(str(exc)) from None
         if region.id in seen:
-            problem = "id used by another region"
-        if problem:
-            raise AnnotationFormatError(f"region {region.id!r} ({region.label!r}): {problem}")
+            raise AnnotationFormatError(f"{region.describe()}: another region has the same id")
         seen.add(region.id)
 
 

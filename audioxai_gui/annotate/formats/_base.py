@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..regions import Region
+from ..regions import Region, RegionError
 
 ExtraColumns = dict[str, dict[str, Any]]
 """Region id -> {column name: value}: per-region numbers (e.g. relevance mass) that ride along in files."""
@@ -72,25 +73,6 @@ def parse_number(text: str | float, line: int, what: str) -> float:
     return value
 
 
-def region_problem(region: Region) -> str | None:
-    """Why a region cannot exist (negative time, end before start, bad band), or None if it is fine."""
-    values = [region.start, region.end, region.low_hz, region.high_hz]
-    if not all(math.isfinite(v) for v in values if v is not None):
-        return "times and frequencies must be finite numbers"
-    if region.start < 0 or region.end < 0:
-        return f"negative time (start {region.start:g} s, end {region.end:g} s)"
-    if region.end < region.start:
-        return f"end {region.end:g} s is before start {region.start:g} s"
-    if (region.low_hz is None) != (region.high_hz is None):
-        return "a box needs both a low and a high frequency"
-    if region.is_box:
-        if region.low_hz < 0:
-            return f"negative frequency {region.low_hz:g} Hz"
-        if region.high_hz < region.low_hz:
-            return f"high frequency {region.high_hz:g} Hz is below low frequency {region.low_hz:g} Hz"
-    return None
-
-
 def single_line(text: str) -> str:
     """Text with tabs and line breaks turned into spaces, for formats where those end a field or a row."""
     return " ".join(text.replace("\t", " ").splitlines()) if text else text
@@ -105,46 +87,20 @@ def flatten_texts(texts: list[str], what: str, format_name: str) -> tuple[list[s
     return flat, [f"{format_name}: {changed} {what}(s) held tabs or line breaks, written as spaces"]
 
 
-def time_region_band(
-    regions: list[Region], options: WriteOptions, format_name: str
-) -> tuple[float, float, list[str]]:
-    """The (low, high) Hz a box-only format gives time regions: 0 to Nyquist, or 0 to 0 without a rate."""
-    if not any(not region.is_box for region in regions):
-        return 0.0, 0.0, []
-    if options.sample_rate:
-        return 0.0, options.sample_rate / 2, []
-    return 0.0, 0.0, [f"{format_name}: sample rate unknown, time regions written with high frequency 0 Hz"]
+def time_region_band(regions: list[Region], options: WriteOptions, format_name: str) -> tuple[float, float]:
+    """The (low, high) Hz a box-only format gives time regions: 0 Hz to Nyquist, which needs the rate."""
+    if options.sample_rate is None and not all(region.is_box for region in regions):
+        raise AnnotationFormatError(f"{format_name} stores time regions as 0 Hz to Nyquist boxes: give sample_rate")
+    return 0.0, (options.sample_rate or 0.0) / 2
 
 
-REGION_FIELDS = ("id", "start", "end", "low_hz", "high_hz", "label", "note")
-"""Every Region field, in the column order the plain CSV and JSON formats use."""
+REGION_FIELDS = tuple(region_field.name for region_field in dataclasses.fields(Region))
+"""Every Region field: the columns of the plain CSV and JSON formats."""
 
 
-def region_record(region: Region) -> dict[str, Any]:
-    return {name: getattr(region, name) for name in REGION_FIELDS}
-
-
-def region_from_record(record: dict[str, Any], line: int) -> Region:
-    """A Region from plain CSV/JSON values: numbers may be numbers or numeric text, an empty band is None."""
-
-    def optional_number(name: str) -> float | None:
-        value = record.get(name)
-        return None if value is None or value == "" else parse_number(value, line, name)
-
-    for name in ("label", "note", "id"):
-        if not isinstance(record.get(name, ""), str):
-            raise AnnotationFormatError(f"{name} must be text, found {record[name]!r}", line)
-    for name in ("start", "end"):
-        if record.get(name) in (None, ""):
-            raise AnnotationFormatError(f"missing {name}", line)
-    region = Region(
-        parse_number(record["start"], line, "start"),
-        parse_number(record["end"], line, "end"),
-        optional_number("low_hz"),
-        optional_number("high_hz"),
-        label=record.get("label", ""),
-        note=record.get("note", ""),
-    )
-    if record.get("id"):
-        region.id = record["id"]
-    return region
+def region_from_fields(values: dict[str, Any], line: int) -> Region:
+    """``Region.from_dict``, with its complaint turned into an error naming the line."""
+    try:
+        return Region.from_dict(values)
+    except RegionError as exc:
+        raise AnnotationFormatError(str(exc), line) from None

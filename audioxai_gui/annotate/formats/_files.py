@@ -1,4 +1,4 @@
-"""File plumbing the formats share: decoding what other tools write, atomic saves, JSON with lines."""
+"""File plumbing the formats share: decoding what other tools write, JSON with line numbers."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import bisect
 import json
 import json.decoder
 import json.scanner
-import os
-import tempfile
 from pathlib import Path
 
 from ._base import AnnotationFormatError
@@ -33,28 +31,6 @@ def read_text(path: Path) -> str:
     except OSError as exc:
         raise AnnotationFormatError(f"cannot read the file ({exc.strerror or exc})") from None
     return decode_text(data)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write so that a crash leaves either the old file or the new one, never half of one."""
-    handle = tempfile.NamedTemporaryFile(
-        "w",
-        encoding="utf-8",
-        newline="",
-        dir=path.parent,
-        prefix=f".{path.name}.",
-        suffix=".tmp",
-        delete=False,
-    )
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 class LocatedDict(dict):

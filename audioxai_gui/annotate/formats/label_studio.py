@@ -24,9 +24,7 @@ def read(text: str) -> ParsedRegions:
     document = load_json_with_lines(text)
     task = _single_task(document)
     parsed = ParsedRegions()
-    annotations = [
-        a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")
-    ]
+    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
     if not annotations:
         parsed.warn(line_of(task), "the task has no annotation")
         return parsed

@@ -1,7 +1,8 @@
 """Plain CSV of everything: every Region field (exact float text) plus extra columns; round-trips exactly.
 
-Header ``id,start,end,low_hz,high_hz,label,note`` then any extra columns; an empty low_hz/high_hz is a
-time region. Extra columns come back as text (CSV has no types); use JSON to keep numbers as numbers.
+Header ``start,end,low_hz,high_hz,label,note,id`` (the Region fields) then any extra columns; an empty
+low_hz/high_hz is a time region, an empty id gets a new one. Extra columns come back as text (CSV has
+no types); use JSON to keep numbers as numbers.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from ._base import (
     ParsedRegions,
     RenderedFile,
     WriteOptions,
-    region_from_record,
+    parse_number,
+    region_from_fields,
 )
-
-HEADER_PREFIX = ",".join(REGION_FIELDS)
 
 
 def looks_like(head: str) -> bool:
-    return head.split("\n", 1)[0].startswith(HEADER_PREFIX)
+    header = next(csv.reader(io.StringIO(head.split("\n", 1)[0])), [])
+    return set(REGION_FIELDS) <= set(header)
 
 
 def read(text: str) -> ParsedRegions:
@@ -41,12 +42,21 @@ def read(text: str) -> ParsedRegions:
             message = f"{len(cells)} fields but the header has {len(header)}"
             raise AnnotationFormatError(message, reader.line_num)
         record = dict(zip(header, cells, strict=True))
-        region = region_from_record(record, reader.line_num)
+        region = region_from_fields(_typed_fields(record, reader.line_num), reader.line_num)
         parsed.rows.append((reader.line_num, region))
         extras = {name: record[name] for name in extra_names if record[name] != ""}
         if extras:
             parsed.extra_columns[region.id] = extras
     return parsed
+
+
+def _typed_fields(record: dict[str, str], line: int) -> dict:
+    """Region fields from CSV text: numbers parsed, an empty band None, an empty id left to Region."""
+    values = {name: record[name] for name in REGION_FIELDS if record[name] or name in ("label", "note")}
+    for name in ("start", "end", "low_hz", "high_hz"):
+        if name in values:
+            values[name] = parse_number(values[name], line, name)
+    return values
 
 
 def _cell(value) -> str:

@@ -1,7 +1,7 @@
 """Plain JSON of everything: every Region field plus its extra columns (typed); round-trips exactly.
 
-``{"format": "audioxai-regions", "version": 1, "regions": [{id, start, end, low_hz, high_hz, label, note,
-"extra": {...}}]}``; low_hz/high_hz null for a time region.
+``{"format": "audioxai-regions", "version": 1, "regions": [{<Region.to_dict()>, "extra": {...}}]}``;
+low_hz/high_hz null for a time region.
 """
 
 from __future__ import annotations
@@ -10,19 +10,12 @@ import json
 import re
 
 from ..regions import Region
-from ._base import (
-    REGION_FIELDS,
-    AnnotationFormatError,
-    ParsedRegions,
-    RenderedFile,
-    WriteOptions,
-    region_from_record,
-    region_record,
-)
+from ._base import AnnotationFormatError, ParsedRegions, RenderedFile, WriteOptions, region_from_fields
 from ._files import line_of, load_json_with_lines
 
 FORMAT_TAG = "audioxai-regions"
 VERSION = 1
+EXTRA_KEY = "extra"
 _TAG_PATTERN = re.compile(rf'"format"\s*:\s*"{FORMAT_TAG}"')
 
 
@@ -45,12 +38,10 @@ def read(text: str) -> ParsedRegions:
         if not isinstance(record, dict):
             raise AnnotationFormatError(f"a region must be an object, found {record!r}", line_of(document))
         line = line_of(record)
-        unknown = set(record) - set(REGION_FIELDS) - {"extra"}
-        if unknown:
-            parsed.warn(line, f"unknown key(s) {sorted(unknown)} ignored")
-        region = region_from_record(record, line)
+        fields = dict(record)
+        extras = fields.pop(EXTRA_KEY, None) or {}
+        region = region_from_fields(fields, line)
         parsed.rows.append((line, region))
-        extras = record.get("extra") or {}
         if not isinstance(extras, dict):
             raise AnnotationFormatError('"extra" must be an object', line)
         if extras:
@@ -68,9 +59,9 @@ def _numpy_scalar(value):
 def write(regions: list[Region], options: WriteOptions) -> RenderedFile:
     records = []
     for region in regions:
-        record = region_record(region)
+        record = region.to_dict()
         if options.extra_columns.get(region.id):
-            record["extra"] = dict(options.extra_columns[region.id])
+            record[EXTRA_KEY] = dict(options.extra_columns[region.id])
         records.append(record)
     document = {"format": FORMAT_TAG, "version": VERSION, "regions": records}
     try:

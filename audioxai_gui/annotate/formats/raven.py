@@ -88,7 +88,7 @@ def _region_from_row(row: dict[str, str], line_number: int) -> Region:
 def write(regions: list[Region], options: WriteOptions) -> RenderedFile:
     labels, warnings = flatten_texts([region.label for region in regions], "label", "Raven")
     notes, note_warnings = flatten_texts([region.note for region in regions], "note", "Raven")
-    time_low, time_high, band_warnings = time_region_band(regions, options, "Raven")
+    time_low, time_high = time_region_band(regions, options, "Raven")
     extra_names = sorted({name for columns in options.extra_columns.values() for name in columns})
     clashes = set(extra_names) & set(STANDARD_COLUMNS)
     if clashes:
@@ -102,4 +102,4 @@ def write(regions: list[Region], options: WriteOptions) -> RenderedFile:
         for view in WRITTEN_VIEWS:
             numbers = [f"{value:.9f}" for value in (region.start, region.end, low, high)]
             rows.append("\t".join([str(number), view, "1", *numbers, label, *tail]))
-    return RenderedFile("".join(row + "\n" for row in rows), warnings + note_warnings + band_warnings)
+    return RenderedFile("".join(row + "\n" for row in rows), warnings + note_warnings)

@@ -98,7 +98,7 @@ def write(regions: list[Region], options: WriteOptions) -> RenderedFile:
     writer = csv.writer(buffer, lineterminator="\n")
     warnings = []
     if any(region.is_box for region in regions):
-        low, high, warnings = time_region_band(regions, options, "Sonic Visualiser")
+        low, high = time_region_band(regions, options, "Sonic Visualiser")
         time_count = sum(not region.is_box for region in regions)
         if time_count:
             warnings.append(f"Sonic Visualiser: {time_count} time region(s) written as boxes (box layer)")
