@@ -1,4 +1,5 @@
 import csv
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -20,6 +21,7 @@ from audioxai_gui.classifiers import ModelCard
 from audioxai_gui.explain.engine import Explanation
 from audioxai_gui.features import FeatureSpec, Framing
 
+REPO = Path(__file__).resolve().parents[1]
 GRID = FeatureSpec(sample_rate=8000, framing=Framing(n_fft=256, hop_length=64))  # 8 ms frames, 31.25 Hz bands
 WAVE_RATE = 16000
 DURATION = 1.0
@@ -32,9 +34,7 @@ REGIONS = [
 
 def fake_model(name, input_kind, features):
     rate = features.sample_rate
-    return SimpleNamespace(
-        card=ModelCard(name, input_kind, "fake", CLASSES, rate, rate, "none.pt", features=features)
-    )
+    return SimpleNamespace(card=ModelCard(name, input_kind, "fake", CLASSES, rate, rate, "none.pt", features=features))
 
 
 WAVE_MODEL = fake_model("wave", "waveform", FeatureSpec(sample_rate=WAVE_RATE))
@@ -148,9 +148,7 @@ def test_agreement_over_folder_writes_csv_and_summary(tmp_path):
     assert len(table) == 2 * 2 * 3 + 2 * 2 * 2  # a.wav: 2 regions + all; b.wav: 1 region + all
     assert {row["file"] for row in table} == {"a.wav", "b.wav"}
     wave_a = next(
-        r
-        for r in table
-        if (r["file"], r["model"], r["domain"], r["region"]) == ("a.wav", "wave", TIME, "all")
+        r for r in table if (r["file"], r["model"], r["domain"], r["region"]) == ("a.wav", "wave", TIME, "all")
     )
     assert float(wave_a["mass"]) == pytest.approx(1.0) and wave_a["class_name"] == "one"
 
@@ -179,3 +177,25 @@ def test_folder_without_annotations_is_an_error(tmp_path):
         agreement_over_folder(tmp_path, FakeEngine(), [WAVE_MODEL], tmp_path / "x.csv")
     with pytest.raises(AgreementError, match="not a folder"):
         agreement_over_folder(tmp_path / "missing", FakeEngine(), [WAVE_MODEL], tmp_path / "x.csv")
+
+
+def test_real_engine_on_the_example_clip(tmp_path, model_pair):
+    """Both representations measured on one clip: the same regions cover the same share of the audio."""
+    from audioxai_gui.explain.engine import ExplanationEngine
+
+    example = tmp_path / "example.wav"
+    example.write_bytes((REPO / "resources" / "example.wav").read_bytes())
+    regions = [Region(0.3, 0.9, label="three"), Region(1.5, 2.1, 200.0, 3000.0, label="seven")]
+    write_sidecar(RegionDocument(regions, duration=2.14), example)
+
+    summary = agreement_over_folder(tmp_path, ExplanationEngine("cpu"), model_pair, tmp_path / "rows.csv")
+
+    by_domain = {(row.input_kind, row.domain): row for row in summary}
+    assert len(by_domain) == 4 and all(row.n_files == 1 for row in summary)
+    for row in summary:
+        assert 0.0 <= row.mass <= 1.0 and 0.0 <= row.rank_accuracy <= 1.0
+    # Per-sample and per-frame time axes agree on where the regions are (to a frame).
+    assert by_domain["waveform", TIME].baseline == pytest.approx(by_domain["spectrogram", TIME].baseline, abs=0.01)
+    assert by_domain["waveform", TIME].baseline == pytest.approx(1.2 / 2.148, abs=0.01)
+    # Both models' time-frequency relevance lies on the spectrogram model's grid.
+    assert by_domain["waveform", TIME_FREQUENCY].baseline == by_domain["spectrogram", TIME_FREQUENCY].baseline
