@@ -35,6 +35,10 @@ class ModelCard:
     task: str = ""
     sha256: str = ""
     default_composite: str = "EpsilonPlus"
+    # Each model window is scaled to this peak (gain at most max_gain_db) before the model sees it:
+    # recordings and microphones differ by 40 dB and more in level; the model should not care.
+    peak_level: float | None = 0.5
+    max_gain_db: float = 30.0
     accuracy: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
     license: str = ""
@@ -65,6 +69,8 @@ class ModelCard:
             "weights": self.weights,
             "sha256": self.sha256,
             "default_composite": self.default_composite,
+            "peak_level": self.peak_level,
+            "max_gain_db": self.max_gain_db,
             "accuracy": self.accuracy,
             "data": self.data,
             "license": self.license,

@@ -36,7 +36,7 @@ class TrainConfig:
     seed: int = 0
     sample_rate: int = 8000
     input_length: int = 8000
-    gain_db: tuple[float, float] = (-18.0, 6.0)
+    gain_db: tuple[float, float] = (-40.0, 0.0)
     noise_probability: float = 0.5
     snr_db: tuple[float, float] = (10.0, 40.0)
     features: FeatureSpec = field(default_factory=FeatureSpec)
