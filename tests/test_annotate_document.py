@@ -133,9 +133,7 @@ def test_listeners_get_revision_and_region_ids(document):
 
 
 def test_tab_navigation_follows_start_time_not_insertion_order():
-    doc = RegionDocument(
-        [Region(5.0, 6.0, id="late"), Region(1.0, 2.0, id="early"), Region(3.0, 9.0, id="mid")]
-    )
+    doc = RegionDocument([Region(5.0, 6.0, id="late"), Region(1.0, 2.0, id="early"), Region(3.0, 9.0, id="mid")])
     assert doc.next_region(0.0).id == "early"
     assert doc.next_region(1.0).id == "mid"  # strictly after the current start: Tab moves on
     assert doc.next_region(5.0) is None

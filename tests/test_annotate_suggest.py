@@ -75,9 +75,7 @@ def test_per_sample_fragments_merge_and_tiny_ones_drop():
     spans = suggest_time_regions(relevance, np.arange(2000) / rate, top_percent=100, merge_gap=0.025)
     assert len(spans) == 1
     assert spans[0].start == pytest.approx(0.1995) and spans[0].end == pytest.approx(0.5805)
-    unmerged = suggest_time_regions(
-        relevance, np.arange(2000) / rate, top_percent=100, merge_gap=0.0, min_bins=1
-    )
+    unmerged = suggest_time_regions(relevance, np.arange(2000) / rate, top_percent=100, merge_gap=0.0, min_bins=1)
     assert len(unmerged) == 0  # each fragment is 1 ms: shorter than min_duration
 
 

@@ -195,8 +195,7 @@ def agreement_over_folder(
             on_skip(path, "its sidecar holds no regions")
             continue
         explanations = [
-            engine.explain(model, audio_by_rate[model.card.sample_rate].samples, grid=grid)
-            for model in models
+            engine.explain(model, audio_by_rate[model.card.sample_rate].samples, grid=grid) for model in models
         ]
         duration = next(iter(audio_by_rate.values())).duration
         rows += agreement_rows(explanations, document.regions, duration, file=path.name)

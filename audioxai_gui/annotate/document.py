@@ -106,9 +106,7 @@ class RegionDocument:
     document's methods (undo keeps references to the old objects).
     """
 
-    def __init__(
-        self, regions: Iterable[Region] = (), *, audio_name: str = "", duration: float | None = None
-    ):
+    def __init__(self, regions: Iterable[Region] = (), *, audio_name: str = "", duration: float | None = None):
         self.audio_name = audio_name
         self.duration = duration
         self._regions: list[Region] = []

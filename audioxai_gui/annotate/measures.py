@@ -50,9 +50,7 @@ class RelevanceMap:
         if times.size > 1 and not np.all(np.diff(times) > 0):
             raise MeasureError("times must be strictly increasing")
         if (values.ndim == 2) != (freqs is not None):
-            raise MeasureError(
-                "a 2-D (bands x frames) relevance map needs freqs, a 1-D one must not have them"
-            )
+            raise MeasureError("a 2-D (bands x frames) relevance map needs freqs, a 1-D one must not have them")
         if freqs is not None and freqs.shape != (values.shape[0],):
             raise MeasureError(f"freqs has shape {freqs.shape}, relevance has {values.shape[0]} bands")
         object.__setattr__(self, "values", values)
@@ -143,9 +141,7 @@ class _Scorer:
             return Alignment(0.0, math.nan, 0.0, 0, "the regions cover no time step or bin of this map")
         inside_values = self.positive[inside]
         mass = float(inside_values.sum()) / self.total
-        return Alignment(
-            mass, self._rank_accuracy(inside_values, min(n_inside, self.n_positive)), baseline, n_inside
-        )
+        return Alignment(mass, self._rank_accuracy(inside_values, min(n_inside, self.n_positive)), baseline, n_inside)
 
     def _rank_accuracy(self, inside_values: np.ndarray, k: int) -> float:
         """Share of the k most relevant elements inside; ties at the k-th value count by their inside share.
