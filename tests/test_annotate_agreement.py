@@ -175,6 +175,8 @@ def test_folder_without_annotations_is_an_error(tmp_path):
     write_clip(tmp_path / "a.wav", None)
     with pytest.raises(AgreementError, match="no audio file with a .axai.json sidecar"):
         agreement_over_folder(tmp_path, FakeEngine(), [WAVE_MODEL], tmp_path / "x.csv")
+    with pytest.raises(AgreementError, match="no models to compare"):
+        agreement_over_folder(tmp_path, FakeEngine(), [], tmp_path / "x.csv")
     with pytest.raises(AgreementError, match="not a folder"):
         agreement_over_folder(tmp_path / "missing", FakeEngine(), [WAVE_MODEL], tmp_path / "x.csv")
 

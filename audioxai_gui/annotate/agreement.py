@@ -178,6 +178,8 @@ def agreement_over_folder(
     through ``on_skip(path, reason)`` (default: a logged warning).
     """
     on_skip = on_skip or (lambda path, reason: log.warning("skipped %s: %s", path, reason))
+    if not models:
+        raise AgreementError(f"{folder}: no models to compare")
     files = annotated_audio_files(folder)
     if not files:
         raise AgreementError(f"{folder}: no audio file with a {SIDECAR_SUFFIX} sidecar")
@@ -187,12 +189,12 @@ def agreement_over_folder(
     for path in files:
         try:
             document = load_sidecar(path)
+            if not len(document):
+                on_skip(path, "its sidecar holds no regions")
+                continue
             audio_by_rate = {rate: load_audio(path, rate) for rate in {m.card.sample_rate for m in models}}
         except (SidecarError, AudioLoadError) as exc:
             on_skip(path, str(exc))
-            continue
-        if not len(document):
-            on_skip(path, "its sidecar holds no regions")
             continue
         explanations = [
             engine.explain(model, audio_by_rate[model.card.sample_rate].samples, grid=grid) for model in models
