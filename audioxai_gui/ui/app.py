@@ -1,0 +1,47 @@
+"""Start the analysis window: show it first, then load torch and the models in the background."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from PySide6 import QtCore, QtWidgets
+
+WINDOW_SIZE = (1500, 950)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="audioxai", description="See why audio classifiers decide what they decide.")
+    parser.add_argument(
+        "path", nargs="?", help="audio file or session (*.audioxai.json); default: the built-in example"
+    )
+    parser.add_argument("--waveform-model", help="model card name for the waveform model")
+    parser.add_argument("--spectrogram-model", help="model card name for the spectrogram model")
+    return parser
+
+
+def run_app(argv: list[str]) -> int:
+    """Run the GUI; returns the exit code. The window is visible before any heavy module is imported."""
+    args = build_parser().parse_args(argv)
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0]])
+    app.setOrganizationName("AudioXAI")
+    app.setApplicationName("AudioXAI")
+    from ..session import SESSION_SUFFIX
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    wanted = {"waveform": args.waveform_model, "spectrogram": args.spectrogram_model}
+    wanted = {role: name for role, name in wanted.items() if name}
+
+    def start():
+        if args.path and args.path.endswith(SESSION_SUFFIX):
+            window.open_session(args.path)
+            return
+        from ..resources import EXAMPLE_AUDIO
+
+        window.start(args.path or EXAMPLE_AUDIO, wanted)
+
+    QtCore.QTimer.singleShot(0, start)
+    return app.exec()

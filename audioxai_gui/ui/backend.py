@@ -1,0 +1,95 @@
+"""The heavy half of start-up (torch, zennit, the engine, model weights), run off the GUI thread.
+
+Qt-free. Nothing here is imported at module level by the window, so the window shows before torch loads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..session import ROLES
+
+DEFAULT_MODELS = {"waveform": "fsdd-audionet", "spectrogram": "fsdd-alexnet"}
+
+
+class NoModelError(Exception):
+    """No usable model card for a role; the message lists what was found and what went wrong."""
+
+
+@dataclass
+class Backend:
+    engine: object  # ExplanationEngine
+    cards: list  # every readable ModelCard
+    problems: list[str]  # one line per card or weight file that could not be used
+    models: dict = field(default_factory=dict)  # role -> LoadedModel
+    composites: list[str] = field(default_factory=list)
+
+    def cards_for(self, role: str) -> list:
+        return [card for card in self.cards if card.input_kind == role]
+
+
+def choose_card(cards: list, role: str, wanted: str | None):
+    """The card named ``wanted`` if it exists for the role, else the shipped default, else the first one."""
+    candidates = [card for card in cards if card.input_kind == role]
+    for name in (wanted, DEFAULT_MODELS[role]):
+        for card in candidates:
+            if card.name == name:
+                return card
+    return candidates[0] if candidates else None
+
+
+def load_role(backend: Backend, role: str, wanted: str | None) -> None:
+    """Load the chosen card for ``role`` into ``backend.models``; failures go to ``backend.problems``."""
+    from ..classifiers import ModelLoadError
+
+    card = choose_card(backend.cards, role, wanted)
+    if card is None:
+        backend.problems.append(f"no {role} model card found")
+        return
+    try:
+        backend.models[role] = backend.engine.load(card)
+    except ModelLoadError as exc:
+        backend.problems.append(str(exc))
+
+
+def import_heavy_modules() -> None:
+    """Import torch, zennit, the engine and soxr. Call from the GUI thread only, after the window shows.
+
+    PySide6 hooks ``import``, and that hook crashed (segfault) when torch was first imported from a
+    worker thread while the GUI thread painted; so every first import happens here, and worker
+    threads only run code that is already imported.
+    """
+    import scipy.ndimage  # noqa: F401  (explanation audio)
+    import soxr  # noqa: F401  (resampling in load_audio)
+
+    from ..explain import composites, engine  # noqa: F401
+
+
+def discover(device: str | None = None) -> Backend:
+    """Find the model cards and create the engine (GUI thread; fast once the modules are imported).
+
+    Mel filterbanks are built here too: building one imports librosa submodules lazily.
+    """
+    from ..classifiers import find_cards
+    from ..explain.composites import COMPOSITES
+    from ..explain.engine import ExplanationEngine
+
+    cards, problems = find_cards()
+    for card in cards:
+        if card.features.kind == "mel_db":
+            card.features.mel_filterbank()
+            card.features.band_frequencies()
+    return Backend(ExplanationEngine(device), cards, list(problems), composites=list(COMPOSITES))
+
+
+def load_models(backend: Backend, wanted: dict[str, str] | None = None) -> Backend:
+    """Load one model per role (worker thread: reading weights takes a while)."""
+    wanted = wanted or {}
+    for role in ROLES:
+        load_role(backend, role, wanted.get(role))
+    missing = [role for role in ROLES if role not in backend.models]
+    if missing:
+        found = ", ".join(f"{c.name} ({c.input_kind})" for c in backend.cards) or "none"
+        details = "; ".join(backend.problems)
+        raise NoModelError(f"no usable {' or '.join(missing)} model (cards found: {found}). {details}")
+    return backend

@@ -1,0 +1,73 @@
+"""Export what the window shows: the plots as PNG or SVG, the relevance arrays as .npz."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_EXPORTERS = {".png": "ImageExporter", ".svg": "SVGExporter"}
+PNG_EXPORT_WIDTH = 2400  # pixels; wide enough to print at 300 dpi across a page
+
+
+class ExportError(Exception):
+    """An export cannot be written; the message names the file and the reason."""
+
+
+def export_view(layout, path: str | Path) -> Path:
+    """Write the GraphicsLayout (every visible pane and colour bar) as .png or .svg, chosen by suffix."""
+    import pyqtgraph.exporters
+
+    path = Path(path)
+    try:
+        exporter_name = IMAGE_EXPORTERS[path.suffix.lower()]
+    except KeyError:
+        raise ExportError(f"{path}: unknown image type {path.suffix!r}; use {' or '.join(IMAGE_EXPORTERS)}") from None
+    exporter = getattr(pyqtgraph.exporters, exporter_name)(layout)
+    if exporter_name == "ImageExporter":
+        exporter.parameters()["width"] = PNG_EXPORT_WIDTH
+    try:
+        exporter.export(str(path))
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc})") from exc
+    if not path.is_file():
+        raise ExportError(f"{path}: the exporter wrote nothing (is the folder writable?)")
+    return path
+
+
+def relevance_arrays(explanations: dict) -> dict[str, np.ndarray]:
+    """Flat name -> array mapping of every explanation, prefixed by model role."""
+    arrays: dict[str, np.ndarray] = {}
+    for role, e in explanations.items():
+        if e is None:
+            continue
+        arrays.update(
+            {
+                f"{role}_relevance": e.relevance,
+                f"{role}_tf_relevance": e.tf_relevance,
+                f"{role}_probabilities": e.probabilities,
+                f"{role}_classes": np.array(e.classes),
+                f"{role}_target": np.array(e.target),
+                f"{role}_composite": np.array(e.composite),
+                f"{role}_model": np.array(e.model_name),
+                f"{role}_sample_rate": np.array(e.sample_rate),
+                f"{role}_conservation": np.array(e.conservation),
+                f"{role}_frame_times": e.frame_times(),
+                f"{role}_band_frequencies": e.band_frequencies(),
+            }
+        )
+    return arrays
+
+
+def export_relevance(explanations: dict, path: str | Path) -> Path:
+    """Save both models' relevance (and what it explains) to one .npz."""
+    path = Path(path)
+    arrays = relevance_arrays(explanations)
+    if not arrays:
+        raise ExportError(f"{path}: nothing to export yet (no explanation has finished)")
+    try:
+        with open(path, "wb") as f:
+            np.savez_compressed(f, **arrays)
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc})") from exc
+    return path

@@ -1,0 +1,95 @@
+"""Level-of-detail summaries so an hour of audio draws as fast as a second.
+
+A view never needs more than about two values per screen pixel. Both pyramids are built once (off
+the GUI thread) and answer "the visible range at about N points" by picking the coarsest level that
+still has at least N points there: the work per redraw depends on the window width, not the file length.
+Pure numpy: no Qt here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PYRAMID_BASE = 4
+
+
+def _block_reduce(values: np.ndarray, base: int, reduce) -> np.ndarray:
+    """Reduce the last axis in blocks of ``base``; a short tail block is reduced on its own."""
+    n = values.shape[-1]
+    full = n // base * base
+    head = reduce(values[..., :full].reshape(*values.shape[:-1], full // base, base), axis=-1)
+    if full == n:
+        return head
+    tail = reduce(values[..., full:], axis=-1)[..., None]
+    return np.concatenate([head, tail], axis=-1)
+
+
+def signed_absmax(blocks: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The value with the largest magnitude in each block, sign kept: a reduce that never hides a hot spot."""
+    index = np.expand_dims(np.abs(blocks).argmax(axis=axis), axis)
+    return np.take_along_axis(blocks, index, axis=axis).squeeze(axis)
+
+
+class PeakPyramid:
+    """Min/max envelopes of a 1-D signal at block sizes 4, 16, 64, ... (the Audacity summary idea)."""
+
+    def __init__(self, values: np.ndarray, min_blocks: int = 512):
+        self.values = np.asarray(values, dtype=np.float32)
+        self.levels: list[tuple[int, np.ndarray, np.ndarray]] = []
+        lows, highs, block = self.values, self.values, 1
+        while lows.shape[-1] > min_blocks * PYRAMID_BASE:
+            lows = _block_reduce(lows, PYRAMID_BASE, np.min)
+            highs = _block_reduce(highs, PYRAMID_BASE, np.max)
+            block *= PYRAMID_BASE
+            self.levels.append((block, lows, highs))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def envelope(self, start: int, stop: int, max_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x, low, high) over samples [start, stop): x are sample positions of each summary point.
+
+        Raw samples (low == high) when the range is short enough, else the coarsest level with at least
+        ``max_points`` blocks in range.
+        """
+        start, stop = max(0, int(start)), min(len(self.values), int(stop))
+        if stop <= start:
+            empty = np.zeros(0, np.float32)
+            return empty, empty, empty
+        block, lows, highs = 1, self.values, self.values
+        for level_block, level_lows, level_highs in self.levels:
+            if (stop - start) / level_block < max_points:
+                break
+            block, lows, highs = level_block, level_lows, level_highs
+        first, last = start // block, -(-stop // block)
+        x = (np.arange(first, last) * block + (block - 1) / 2.0).astype(np.float64)
+        return x, lows[first:last], highs[first:last]
+
+
+class ColumnPyramid:
+    """Column-decimated copies of a (rows, columns) map: the image of any time range at about screen width."""
+
+    def __init__(self, image: np.ndarray, reduce, min_columns: int = 1024):
+        self.image = np.asarray(image, dtype=np.float32)
+        self.levels: list[tuple[int, np.ndarray]] = []
+        level, step = self.image, 1
+        while level.shape[1] > min_columns * PYRAMID_BASE:
+            level = _block_reduce(level, PYRAMID_BASE, reduce)
+            step *= PYRAMID_BASE
+            self.levels.append((step, level))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.image.shape
+
+    def view(self, start: int, stop: int, max_columns: int) -> tuple[np.ndarray, int, int]:
+        """(image, first_column, step) covering columns [start, stop) with at least ``max_columns`` columns
+        where the data has them; column j of the result starts at original column first_column + j * step."""
+        start, stop = max(0, int(start)), min(self.image.shape[1], int(stop))
+        step, level = 1, self.image
+        for level_step, level_image in self.levels:
+            if (stop - start) / level_step < max_columns:
+                break
+            step, level = level_step, level_image
+        first, last = start // step, max(start // step + 1, -(-stop // step))
+        return level[:, first:last], first * step, step

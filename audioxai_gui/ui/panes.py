@@ -1,0 +1,359 @@
+"""The plots on the shared time axis: a waveform pane and spectrogram panes with a relevance overlay.
+
+Each pane redraws only what is visible, at about screen resolution, from level-of-detail pyramids
+(see lod.py), so zoom and pan cost the same on a one-second clip and on an hour.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..session import DisplaySettings
+from . import colormaps
+from .freq_scale import FREQUENCY_SCALES, RowMapping
+from .lod import ColumnPyramid, PeakPyramid
+from .viewbox import TimeViewBox
+
+LEFT_AXIS_WIDTH = 64
+VIEW_MARGIN = 0.5  # redraw half a view beyond each edge, so a pan never shows an empty strip for a frame
+PLAYHEAD_PEN = pg.mkPen("#ffb000", width=2)
+CURSOR_PEN = pg.mkPen("#ffb000", width=1, style=QtCore.Qt.PenStyle.DashLine)
+SELECTION_BRUSH = pg.mkBrush(255, 255, 160, 45)
+BOX_PEN = pg.mkPen("#ffff80", width=1.5, style=QtCore.Qt.PenStyle.DashLine)
+WAVE_PEN = pg.mkPen("#c8c8c8", width=1)
+POSITIVE_BRUSH = pg.mkBrush(230, 40, 40, 170)
+NEGATIVE_BRUSH = pg.mkBrush(50, 100, 240, 170)
+BACKGROUND_LUT = np.linspace(0, 215, 256).astype(np.ubyte)[:, None].repeat(3, axis=1)  # black..light grey
+
+
+def format_hz(hz: float) -> str:
+    if abs(hz) >= 1000:
+        return f"{hz / 1000:g}k"
+    return f"{hz:.0f}"
+
+
+def format_relevance(value: float) -> str:
+    return f"{value:+.3g}"
+
+
+class Pane(QtCore.QObject):
+    """One plot on the shared time axis, with the playhead, cursor and selection every pane shows."""
+
+    def __init__(self, name: str, title: str, left_axis: pg.AxisItem | None = None):
+        super().__init__()
+        self.name = name
+        self.title = title
+        self.view = TimeViewBox()
+        axis_items = {"left": left_axis} if left_axis is not None else {}
+        self.plot = pg.PlotItem(viewBox=self.view, axisItems=axis_items)
+        self.plot.setTitle(title, size="10pt")
+        self.plot.setLabel("bottom", "time", units="s")
+        self.plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+        self.plot.setClipToView(True)
+        self.side_item: pg.GraphicsObject | None = None  # drawn right of the plot (colour bar)
+        self.selection = pg.LinearRegionItem(movable=False, brush=SELECTION_BRUSH, pen=pg.mkPen(None))
+        self.selection.setZValue(20)
+        self.selection.hide()
+        self.cursor = pg.InfiniteLine(angle=90, pen=CURSOR_PEN, movable=False)
+        self.playhead = pg.InfiniteLine(angle=90, pen=PLAYHEAD_PEN, movable=False)
+        self.playhead.setZValue(30)
+        self.playhead.hide()
+        for item in (self.selection, self.cursor, self.playhead):
+            self.plot.addItem(item, ignoreBounds=True)
+        self._redraw_timer = QtCore.QTimer(self, singleShot=True, interval=0)
+        self._redraw_timer.timeout.connect(self.redraw)
+        self.view.sigXRangeChanged.connect(lambda *_: self._redraw_timer.start())
+        self.view.sigResized.connect(lambda *_: self._redraw_timer.start())
+
+    def padded_span(self) -> tuple[float, float, int]:
+        """(start s, end s, pixels) of the visible time range widened by VIEW_MARGIN on each side."""
+        x0, x1 = self.view.viewRange()[0]
+        margin = (x1 - x0) * VIEW_MARGIN
+        return x0 - margin, x1 + margin, max(64, int(self.view.width() * (1 + 2 * VIEW_MARGIN)))
+
+    def set_selection(self, start: float, end: float, low_hz: float | None = None, high_hz: float | None = None):
+        self.selection.setRegion((start, end))
+        self.selection.show()
+
+    def clear_selection(self) -> None:
+        self.selection.hide()
+
+    def set_playhead(self, seconds: float | None) -> None:
+        self.playhead.setVisible(seconds is not None)
+        if seconds is not None:
+            self.playhead.setValue(seconds)
+
+    def redraw(self) -> None:
+        """Redraw the visible range; panes with data override this."""
+
+    def readout(self, seconds: float, y: float) -> str:
+        return f"t = {seconds:.3f} s"
+
+
+class WaveformPane(Pane):
+    """The waveform with the waveform model's per-sample relevance as a filled curve."""
+
+    def __init__(self):
+        super().__init__("waveform", "Waveform · waveform model relevance (red: for the class, blue: against)")
+        self.plot.setLabel("left", "amplitude")
+        # The relevance scale sits in the colour-bar column (not inside the plot), so every pane's time axis
+        # has the same width and the panes line up.
+        self.relevance_axis = pg.AxisItem("right")
+        self.relevance_axis.linkToView(self.view)
+        self.relevance_axis.setLabel("waveform model relevance")
+        self.relevance_axis.enableAutoSIPrefix(False)
+        self.side_item = self.relevance_axis
+        self.positive = pg.PlotCurveItem(pen=pg.mkPen(None), fillLevel=0.0, brush=POSITIVE_BRUSH)
+        self.negative = pg.PlotCurveItem(pen=pg.mkPen(None), fillLevel=0.0, brush=NEGATIVE_BRUSH)
+        self.wave = pg.PlotCurveItem(pen=WAVE_PEN)
+        for item in (self.positive, self.negative, self.wave):
+            self.plot.addItem(item)
+        self.view.setYRange(-1.05, 1.05, padding=0)
+        self.view.setLimits(yMin=-2.0, yMax=2.0)
+        self.peaks: PeakPyramid | None = None
+        self.rate = 1
+        self.relevance: PeakPyramid | None = None
+        self.relevance_rate = 1
+        self.sign_filter = "all"
+        self.scale = 1.0
+
+    def set_audio(self, peaks: PeakPyramid, rate: int) -> None:
+        self.peaks, self.rate = peaks, rate
+        self.clear_relevance()
+
+    def set_relevance(self, relevance: PeakPyramid, rate: int) -> None:
+        self.relevance, self.relevance_rate = relevance, rate
+        self._redraw_timer.start()
+
+    def clear_relevance(self) -> None:
+        self.relevance = None
+        self._redraw_timer.start()
+
+    def set_display(self, settings: DisplaySettings, scale: float) -> None:
+        self.sign_filter, self.scale = settings.sign_filter, scale
+        self.relevance_axis.setScale(scale)
+        for curve in (self.positive, self.negative):
+            curve.setOpacity(settings.opacity)
+        self._redraw_timer.start()
+
+    def redraw(self) -> None:
+        if self.peaks is None:
+            return
+        t0, t1, pixels = self.padded_span()
+        x, low, high = self.peaks.envelope(math.floor(t0 * self.rate), math.ceil(t1 * self.rate) + 1, pixels)
+        self.wave.setData(np.repeat(x / self.rate, 2), np.column_stack([low, high]).ravel())
+        self._redraw_relevance(t0, t1, pixels)
+
+    def _redraw_relevance(self, t0: float, t1: float, pixels: int) -> None:
+        if self.relevance is None:
+            self.positive.setData([], [])
+            self.negative.setData([], [])
+            return
+        rate = self.relevance_rate
+        x, low, high = self.relevance.envelope(math.floor(t0 * rate), math.ceil(t1 * rate) + 1, pixels)
+        seconds = x / rate
+        upper = np.maximum(high, 0.0)
+        lower = np.minimum(low, 0.0)
+        if self.sign_filter == "absolute":
+            upper, lower = np.maximum(upper, -lower), None
+        elif self.sign_filter == "positive":
+            lower = None
+        elif self.sign_filter == "negative":
+            upper = None
+        for curve, values in ((self.positive, upper), (self.negative, lower)):
+            if values is None:
+                curve.setData([], [])
+            else:
+                curve.setData(seconds, np.clip(values / self.scale, -1.0, 1.0))
+
+    def readout(self, seconds: float, y: float) -> str:
+        parts = [f"t = {seconds:.3f} s"]
+        if self.peaks is not None and 0 <= seconds * self.rate < len(self.peaks):
+            parts.append(f"amplitude = {self.peaks.values[int(seconds * self.rate)]:+.3f}")
+        if self.relevance is not None and 0 <= seconds * self.relevance_rate < len(self.relevance):
+            value = self.relevance.values[int(seconds * self.relevance_rate)]
+            parts.append(f"R(waveform model) = {format_relevance(value)}")
+        return "   ".join(parts)
+
+
+class FrequencyAxis(pg.AxisItem):
+    """A left axis in Hz whatever the display scale (linear, log, mel); ticks at round frequencies."""
+
+    def __init__(self):
+        super().__init__("left")
+        self.hz_scale = FREQUENCY_SCALES["linear"]
+        self.enableAutoSIPrefix(False)
+        self.setLabel("frequency (Hz)")
+
+    def set_hz_scale(self, scale) -> None:
+        self.hz_scale = scale
+        self.picture = None
+        self.update()
+
+    def tickValues(self, minVal, maxVal, size):
+        if not self.hz_scale.nice_hz:
+            return super().tickValues(minVal, maxVal, size)
+        low_hz, high_hz = self.hz_scale.to_hz([minVal, maxVal])
+        ticks = [hz for hz in self.hz_scale.nice_hz if low_hz <= hz <= high_hz]
+        keep_every = max(1, math.ceil(len(ticks) / max(2, size / 28)))
+        return [(1.0, list(self.hz_scale.to_display(ticks[::keep_every])))]
+
+    def tickStrings(self, values, scale, spacing):
+        return [format_hz(hz) for hz in self.hz_scale.to_hz(values)]
+
+
+class _ImageLayer:
+    """One map on a time-frequency grid: the image item, the full-resolution data and its pyramid."""
+
+    def __init__(self, item: pg.ImageItem):
+        self.item = item
+        self.pyramid: ColumnPyramid | None = None
+        self.grid = None
+        self.mapping: RowMapping | None = None
+
+    def set_data(self, pyramid: ColumnPyramid | None, grid, scale) -> None:
+        self.pyramid, self.grid = pyramid, grid
+        self.mapping = RowMapping(grid.band_frequencies(), scale) if grid is not None else None
+        if pyramid is None:
+            self.item.clear()
+
+    def set_frequency_scale(self, scale) -> None:
+        if self.grid is not None:
+            self.mapping = RowMapping(self.grid.band_frequencies(), scale)
+
+    def _column_timing(self) -> tuple[float, float]:
+        """(left edge of column 0 in s, column width in s)."""
+        framing = self.grid.framing
+        step = framing.hop_length / self.grid.sample_rate
+        return float(framing.frame_times(1, self.grid.sample_rate)[0]) - step / 2, step
+
+    def redraw(self, t0: float, t1: float, columns: int, transform=None) -> None:
+        if self.pyramid is None:
+            return
+        left, step = self._column_timing()
+        image, first, stride = self.pyramid.view(math.floor((t0 - left) / step), math.ceil((t1 - left) / step), columns)
+        image = self.mapping.apply(image if transform is None else transform(image))
+        self.item.setImage(image, autoLevels=False)
+        self.item.setRect(
+            QtCore.QRectF(
+                left + first * step,
+                self.mapping.low,
+                image.shape[1] * stride * step,
+                self.mapping.high - self.mapping.low,
+            )
+        )
+
+    def value_at(self, seconds: float, y: float) -> float | None:
+        if self.pyramid is None:
+            return None
+        left, step = self._column_timing()
+        column = int((seconds - left) // step)
+        if not 0 <= column < self.pyramid.shape[1] or not self.mapping.low <= y <= self.mapping.high:
+            return None
+        band = int(self.mapping.band_at(self.mapping.scale.to_hz(y)))
+        return float(self.pyramid.image[band, column])
+
+
+class SpectrogramPane(Pane):
+    """A greyscale spectrogram with a relevance map overlaid (diverging colours, alpha grows with |R|)."""
+
+    def __init__(self, name: str, title: str, relevance_label: str):
+        self.frequency_axis = FrequencyAxis()
+        super().__init__(name, title, left_axis=self.frequency_axis)
+        self.relevance_label = relevance_label
+        self.background = _ImageLayer(pg.ImageItem(axisOrder="row-major"))
+        self.background.item.setLookupTable(BACKGROUND_LUT)
+        self.overlay = _ImageLayer(pg.ImageItem(axisOrder="row-major"))
+        self.overlay.item.setZValue(10)
+        self.plot.addItem(self.background.item)
+        self.plot.addItem(self.overlay.item)
+        self.colorbar = pg.ColorBarItem(
+            values=(-1, 1),
+            colorMap=pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)]),
+            interactive=False,
+            label=f"{relevance_label} relevance",
+            width=14,
+            colorMapMenu=False,
+        )
+        self.side_item = self.colorbar
+        self.frequency_scale = FREQUENCY_SCALES["linear"]
+        self.sign_filter = "all"
+        self.box = QtWidgets.QGraphicsRectItem()  # the time-frequency part of a selection
+        self.box.setPen(BOX_PEN)
+        self.box.setBrush(QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush))
+        self.box.setZValue(25)
+        self.box.hide()
+        self.plot.addItem(self.box, ignoreBounds=True)
+
+    def set_spectrogram(self, pyramid: ColumnPyramid, grid, db_range: tuple[float, float]) -> None:
+        self.background.set_data(pyramid, grid, self.frequency_scale)
+        self.background.item.setLevels(db_range)
+        self.view.setLimits(yMin=self.background.mapping.low, yMax=self.background.mapping.high)
+        self.view.setYRange(self.background.mapping.low, self.background.mapping.high, padding=0)
+        self._redraw_timer.start()
+
+    def set_relevance(self, pyramid: ColumnPyramid | None, grid) -> None:
+        self.overlay.set_data(pyramid, grid, self.frequency_scale)
+        self._redraw_timer.start()
+
+    def set_display(self, settings: DisplaySettings, scale: float) -> None:
+        self.sign_filter = settings.sign_filter
+        levels = colormaps.value_range(settings.sign_filter, scale)
+        self.overlay.item.setLookupTable(colormaps.overlay_lut(settings.colormap, settings.sign_filter))
+        self.overlay.item.setLevels(levels)
+        self.overlay.item.setOpacity(settings.opacity)
+        table = colormaps.colour_table(settings.colormap, settings.sign_filter)
+        self.colorbar.setColorMap(pg.ColorMap(np.linspace(0.0, 1.0, len(table)), table))
+        self.colorbar.setLevels(levels)
+        if settings.frequency_axis != self.frequency_scale.name:
+            self.set_frequency_scale(settings.frequency_axis)
+        self._redraw_timer.start()
+
+    def set_frequency_scale(self, name: str) -> None:
+        old = self.background.mapping
+        visible = self.view.viewRange()[1]
+        visible_hz = old.scale.to_hz(visible) if old is not None else None
+        self.frequency_scale = FREQUENCY_SCALES[name]
+        self.frequency_axis.set_hz_scale(self.frequency_scale)
+        for layer in (self.background, self.overlay):
+            layer.set_frequency_scale(self.frequency_scale)
+        mapping = self.background.mapping
+        if mapping is not None:
+            self.view.setLimits(yMin=mapping.low, yMax=mapping.high)
+            low, high = np.clip(self.frequency_scale.to_display(visible_hz), mapping.low, mapping.high)
+            self.view.setYRange(low, high if high > low else mapping.high, padding=0)
+        self._redraw_timer.start()
+
+    def set_selection(self, start, end, low_hz=None, high_hz=None):
+        super().set_selection(start, end)
+        self.box.setVisible(low_hz is not None and high_hz is not None)
+        if self.box.isVisible():
+            low, high = self.frequency_scale.to_display([low_hz, high_hz])
+            self.box.setRect(QtCore.QRectF(start, low, end - start, high - low))
+
+    def clear_selection(self) -> None:
+        super().clear_selection()
+        self.box.hide()
+
+    def redraw(self) -> None:
+        t0, t1, pixels = self.padded_span()
+        self.background.redraw(t0, t1, pixels)
+        sign_filter = self.sign_filter
+        self.overlay.redraw(t0, t1, pixels, lambda image: colormaps.apply_sign_filter(image, sign_filter))
+
+    def hz_at(self, y: float) -> float:
+        return float(self.frequency_scale.to_hz(y))
+
+    def readout(self, seconds: float, y: float) -> str:
+        parts = [f"t = {seconds:.3f} s", f"f = {self.hz_at(y):.0f} Hz"]
+        level = self.background.value_at(seconds, y)
+        if level is not None:
+            parts.append(f"level = {level:.1f} dB")
+        relevance = self.overlay.value_at(seconds, y)
+        if relevance is not None:
+            parts.append(f"R({self.relevance_label}) = {format_relevance(relevance)}")
+        return "   ".join(parts)
