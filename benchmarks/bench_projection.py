@@ -1,6 +1,7 @@
 """Speed of the time-frequency projection of waveform relevance (target: 60 s @ 16 kHz in <= 20 ms).
 
-Run as ``python benchmarks/bench_projection.py``; a top-level runner imports ``run()``.
+Run from the repository root as ``python -m benchmarks.bench_projection`` (or as a script once the
+package is installed); a top-level runner imports ``run()``.
 """
 
 from __future__ import annotations
