@@ -47,11 +47,10 @@ class Framing:
         return _window(self.window, self.effective_win_length, self.n_fft).copy()
 
     def n_frames(self, n_samples: int) -> int:
-        if self.center:
-            return 1 + n_samples // self.hop_length
-        if n_samples < self.n_fft:
+        padded = n_samples + 2 * (self.n_fft // 2) if self.center else n_samples
+        if padded < self.n_fft:
             return 0
-        return 1 + (n_samples - self.n_fft) // self.hop_length
+        return 1 + (padded - self.n_fft) // self.hop_length
 
     def frame_times(self, n_frames: int, sample_rate: float) -> np.ndarray:
         """Centre time (s) of each frame."""

@@ -110,7 +110,7 @@ def spectrogram_db(samples, spec: FeatureSpec):
     x = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)) if is_numpy else samples
     power = stft(x, spec.framing).abs().square()
     if spec.kind == "mel_db":
-        fb = torch.as_tensor(spec.mel_filterbank(), dtype=power.dtype, device=power.device)
+        fb = torch.tensor(spec.mel_filterbank(), dtype=power.dtype, device=power.device)
         power = torch.matmul(fb, power)
     db = 10.0 * torch.log10(torch.clamp(power, min=spec.amin**2))
     db = torch.clamp(db, min=-spec.top_db)

@@ -1,0 +1,1 @@
+"""Benchmarks: measured, never asserted. ``python benchmarks/run_all.py`` writes RESULTS.md."""
