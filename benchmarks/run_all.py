@@ -1,0 +1,78 @@
+"""Run every benchmark, print the tables, and write them to benchmarks/RESULTS.md with the machine.
+
+Usage: python benchmarks/run_all.py [--device cuda] [--only engine,projection,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import os
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import markdown_table  # noqa: E402
+
+SUITES = {
+    "engine": ("benchmarks.bench_engine", "Explanation engine (issue 2)"),
+    "projection": ("benchmarks.bench_projection", "Time-frequency projection (issue 2)"),
+    "load_audio": ("benchmarks.bench_load_audio", "Loading hour-long files (issue 2)"),
+    "gui": ("benchmarks.bench_gui", "Analysis window (issue 3)"),
+    "live": ("benchmarks.bench_live", "Live microphone latency (issue 4)"),
+}
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def machine() -> str:
+    import torch
+
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ", no GPU"
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB{gpu}; Python {platform.python_version()}, "
+        f"torch {torch.__version__}, {platform.system()} {platform.release()}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated suites: " + ", ".join(SUITES))
+    parser.add_argument("--device", help="engine device (cpu, cuda)")
+    args = parser.parse_args()
+    chosen = args.only.split(",") if args.only else list(SUITES)
+    sections = [
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}",
+        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        "",
+        "Measured, not asserted; regenerate with `make bench` (or `python benchmarks/run_all.py`).",
+    ]
+    for key in chosen:
+        module_name, title = SUITES[key]
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        kwargs = {"device": args.device} if key == "engine" and args.device else {}
+        table = markdown_table(module.run(**kwargs))
+        print(f"\n## {title}\n\n{table}", flush=True)
+        sections += ["", f"## {title}", "", table]
+    RESULTS.write_text("\n".join(sections) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
