@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--loso", action="store_true", help="then run leave-one-speaker-out and record it")
     train.add_argument("--loso-epochs", type=int, default=12)
 
+    agreement = sub.add_parser(
+        "agreement", help="how well each model's relevance agrees with hand-made regions, over a folder"
+    )
+    agreement.add_argument("folder", type=Path, help="folder of audio files with .axai.json region sidecars")
+    agreement.add_argument("--out", type=Path, help="CSV of every row (default: FOLDER/agreement.csv)")
+    agreement.add_argument("--model", choices=sorted(MODEL_CHOICES), default="both")
+    _add_model_options(agreement)
+
     models = sub.add_parser("models", help="list the model cards found")
     models.add_argument("--json", action="store_true")
     return parser
@@ -62,24 +70,51 @@ def _select_cards(args) -> dict:
     return {kind: pick_card(cards, kind, names[kind]) for kind in MODEL_CHOICES[args.model]}
 
 
-def run_explain(args) -> int:
-    from .audio.io import AudioLoadError, load_audio
+def _load_models(args):
+    """The engine and the chosen models, or a usage error message."""
     from .classifiers import ModelLoadError
-    from .explain.composites import COMPOSITES
     from .explain.engine import ExplanationEngine
 
-    if args.composite and args.composite not in COMPOSITES:
-        print(
-            f"error: unknown composite {args.composite!r}; choose from {', '.join(COMPOSITES)}",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
     try:
         engine = ExplanationEngine(args.device)
-        cards = _select_cards(args)
-        models = {kind: engine.load(card) for kind, card in cards.items()}
+        return engine, {kind: engine.load(card) for kind, card in _select_cards(args).items()}
     except (ModelLoadError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return None, None
+
+
+def run_agreement(args) -> int:
+    from .annotate.agreement import AgreementError, agreement_over_folder, format_summary_table
+
+    engine, models = _load_models(args)
+    if engine is None:
+        return EXIT_USAGE
+    out = args.out or args.folder / "agreement.csv"
+    try:
+        summary = agreement_over_folder(
+            args.folder,
+            engine,
+            list(models.values()),
+            out,
+            on_skip=lambda path, reason: print(f"skipped {path}: {reason}", file=sys.stderr),
+        )
+    except AgreementError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(format_summary_table(summary))
+    print(f"rows written to {out}")
+    return EXIT_OK
+
+
+def run_explain(args) -> int:
+    from .audio.io import AudioLoadError, load_audio
+    from .explain.composites import COMPOSITES
+
+    if args.composite and args.composite not in COMPOSITES:
+        print(f"error: unknown composite {args.composite!r}; choose from {', '.join(COMPOSITES)}", file=sys.stderr)
+        return EXIT_USAGE
+    engine, models = _load_models(args)
+    if engine is None:
         return EXIT_USAGE
     grid = models["spectrogram"].card.features if "spectrogram" in models else None
     if args.out:
@@ -160,7 +195,7 @@ def run_models(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"explain": run_explain, "train": run_train, "models": run_models}
+COMMANDS = {"explain": run_explain, "agreement": run_agreement, "train": run_train, "models": run_models}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,3 +53,21 @@ def test_models_lists_the_shipped_pair(capsys):
     assert main(["models"]) == 0
     out = capsys.readouterr().out
     assert "fsdd-audionet" in out and "fsdd-alexnet" in out
+
+
+def test_agreement_over_an_annotated_folder(fsdd_clip, tmp_path, capsys):
+    import shutil
+
+    from audioxai_gui.annotate.document import RegionDocument
+    from audioxai_gui.annotate.regions import Region
+    from audioxai_gui.annotate.sidecar import write_sidecar
+
+    audio = tmp_path / fsdd_clip.name
+    shutil.copy(fsdd_clip, audio)
+    write_sidecar(RegionDocument([Region(0.0, 0.2, label="onset"), Region(0.1, 0.3, 300.0, 2000.0)]), audio)
+    (tmp_path / "unannotated.wav").write_bytes(audio.read_bytes())
+    assert main(["agreement", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "fsdd-audionet" in out and "fsdd-alexnet" in out
+    csv_text = (tmp_path / "agreement.csv").read_text()
+    assert csv_text.count("\n") > 4 and "7_jackson_0.wav" in csv_text and "unannotated" not in csv_text
