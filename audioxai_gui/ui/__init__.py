@@ -1,1 +1,5 @@
 """The Qt shell. The only package that imports Qt; it calls the core, never the other way round."""
+
+from .qt_fixes import patch_signal_emit
+
+patch_signal_emit()

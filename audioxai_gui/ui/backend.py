@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 
 from ..session import ROLES
 
-DEFAULT_MODELS = {"waveform": "fsdd-audionet", "spectrogram": "fsdd-alexnet"}
-
 
 class NoModelError(Exception):
     """No usable model card for a role; the message lists what was found and what went wrong."""
@@ -28,28 +26,20 @@ class Backend:
         return [card for card in self.cards if card.input_kind == role]
 
 
-def choose_card(cards: list, role: str, wanted: str | None):
-    """The card named ``wanted`` if it exists for the role, else the shipped default, else the first one."""
-    candidates = [card for card in cards if card.input_kind == role]
-    for name in (wanted, DEFAULT_MODELS[role]):
-        for card in candidates:
-            if card.name == name:
-                return card
-    return candidates[0] if candidates else None
-
-
 def load_role(backend: Backend, role: str, wanted: str | None) -> None:
-    """Load the chosen card for ``role`` into ``backend.models``; failures go to ``backend.problems``."""
-    from ..classifiers import ModelLoadError
+    """Load the card named ``wanted`` (else the first card of the role: built-in ones come first) into
+    ``backend.models``; a failure is added to ``backend.problems``."""
+    from ..classifiers import ModelLoadError, pick_card
 
-    card = choose_card(backend.cards, role, wanted)
-    if card is None:
-        backend.problems.append(f"no {role} model card found")
-        return
     try:
+        card = pick_card(backend.cards, role, wanted)
+        if card.input_kind != role:
+            raise ModelLoadError(f"model {wanted!r} is a {card.input_kind} model, not a {role} model")
         backend.models[role] = backend.engine.load(card)
     except ModelLoadError as exc:
         backend.problems.append(str(exc))
+        if wanted is not None:
+            load_role(backend, role, None)
 
 
 def import_heavy_modules() -> None:

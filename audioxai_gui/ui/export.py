@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 
-IMAGE_EXPORTERS = {".png": "ImageExporter", ".svg": "SVGExporter"}
 PNG_EXPORT_WIDTH = 2400  # pixels; wide enough to print at 300 dpi across a page
 
 
@@ -14,24 +13,50 @@ class ExportError(Exception):
     """An export cannot be written; the message names the file and the reason."""
 
 
-def export_view(layout, path: str | Path) -> Path:
-    """Write the GraphicsLayout (every visible pane and colour bar) as .png or .svg, chosen by suffix."""
+def _export_png(layout, path: Path) -> None:
     import pyqtgraph.exporters
 
+    exporter = pyqtgraph.exporters.ImageExporter(layout)
+    exporter.parameters()["width"] = PNG_EXPORT_WIDTH
+    exporter.export(str(path))
+
+
+def _export_svg(layout, path: Path) -> None:
+    """Render the scene through Qt's SVG generator: vectors stay vectors, the spectrogram images embed.
+
+    (pyqtgraph 0.14's SVGExporter fails on filled curves, so it is not used.)
+    """
+    from PySide6 import QtCore, QtGui, QtSvg
+
+    source = layout.sceneBoundingRect()
+    generator = QtSvg.QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(source.size().toSize())
+    generator.setViewBox(QtCore.QRectF(0, 0, source.width(), source.height()))
+    generator.setTitle("AudioXAI view")
+    painter = QtGui.QPainter(generator)
+    try:
+        layout.scene().render(painter, QtCore.QRectF(0, 0, source.width(), source.height()), source)
+    finally:
+        painter.end()
+
+
+IMAGE_EXPORTERS = {".png": _export_png, ".svg": _export_svg}
+
+
+def export_view(layout, path: str | Path) -> Path:
+    """Write the GraphicsLayout (every visible pane and colour bar) as .png or .svg, chosen by suffix."""
     path = Path(path)
     try:
-        exporter_name = IMAGE_EXPORTERS[path.suffix.lower()]
+        exporter = IMAGE_EXPORTERS[path.suffix.lower()]
     except KeyError:
-        raise ExportError(f"{path}: unknown image type {path.suffix!r}; use {' or '.join(IMAGE_EXPORTERS)}") from None
-    exporter = getattr(pyqtgraph.exporters, exporter_name)(layout)
-    if exporter_name == "ImageExporter":
-        exporter.parameters()["width"] = PNG_EXPORT_WIDTH
+        raise ExportError(f"{path}: unknown image type {path.suffix!r}; use .png or .svg") from None
     try:
-        exporter.export(str(path))
+        exporter(layout, path)
     except OSError as exc:
         raise ExportError(f"{path}: cannot write ({exc})") from exc
-    if not path.is_file():
-        raise ExportError(f"{path}: the exporter wrote nothing (is the folder writable?)")
+    if not path.is_file() or path.stat().st_size == 0:
+        raise ExportError(f"{path}: nothing was written (is the folder writable?)")
     return path
 
 

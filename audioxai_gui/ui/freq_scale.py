@@ -54,12 +54,15 @@ FREQUENCY_SCALES: dict[str, FrequencyScale] = {
 
 
 def band_edges(centres: np.ndarray) -> np.ndarray:
-    """(n + 1) edges around band centres: midpoints inside, half a spacing beyond the ends (>= 0 Hz)."""
+    """(n + 1) edges around band centres: midpoints inside, half a spacing beyond the ends.
+
+    The DC bin's lower edge is below 0 Hz on purpose: every STFT bin is then drawn equally tall.
+    """
     centres = np.asarray(centres, dtype=np.float64)
     if len(centres) == 1:
-        return np.array([max(0.0, centres[0] - 0.5), centres[0] + 0.5])
+        return np.array([centres[0] - 0.5, centres[0] + 0.5])
     mids = (centres[1:] + centres[:-1]) / 2
-    return np.concatenate([[max(0.0, 2 * centres[0] - mids[0])], mids, [2 * centres[-1] - mids[-1]]])
+    return np.concatenate([[2 * centres[0] - mids[0]], mids, [2 * centres[-1] - mids[-1]]])
 
 
 class RowMapping:

@@ -67,6 +67,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._connect()
+        from .extensions import install_extensions
+
+        self.extensions = install_extensions(self)
 
     # --- construction -----------------------------------------------------------------------
     def _build_docks(self) -> None:
