@@ -1,5 +1,5 @@
 """The Qt shell. The only package that imports Qt; it calls the core, never the other way round."""
 
-from .qt_fixes import patch_signal_emit
+from .qt_fixes import make_singletons_immortal
 
-patch_signal_emit()
+make_singletons_immortal()

@@ -1,10 +1,11 @@
 """Work around a shiboken6 6.12.0 reference-count bug on Python 3.11.
 
-``SignalInstance.emit()`` returns ``True`` without taking a reference (fine for Python >= 3.12, where
-True is immortal). On 3.11 every emit from Python code, ours and pyqtgraph's, leaves True one
-reference short, and after a few thousand pans or playhead ticks the interpreter aborts with
-"deallocating True". We measure the bug once at start-up and, only if it is present, wrap ``emit``
-to give back the missing reference.
+This PySide6 build returns ``None`` from every void method, and ``True`` from ``Signal.emit()``,
+without taking a reference: harmless on Python >= 3.12, where those objects are immortal, but on 3.11
+each Qt call leaves ``None`` one reference short. pyqtgraph makes thousands of such calls per second
+while painting, so within minutes the interpreter aborts with "deallocating None". Measured once at
+start-up; only where the bug is present are None, True and False given a reference count no program
+can use up (what Python 3.12 does for every interpreter).
 """
 
 from __future__ import annotations
@@ -14,31 +15,28 @@ import sys
 
 from PySide6 import QtCore
 
+SPARE_REFERENCES = 1 << 60
+
 
 class _Probe(QtCore.QObject):
     fired = QtCore.Signal()
 
 
-def emit_loses_a_reference() -> bool:
+def qt_calls_lose_references() -> bool:
     probe = _Probe()
-    before = sys.getrefcount(True)
+    before = sys.getrefcount(None), sys.getrefcount(True)
     for _ in range(8):
+        probe.setObjectName("probe")  # a void method
         probe.fired.emit()
-    return sys.getrefcount(True) < before
+    after = sys.getrefcount(None), sys.getrefcount(True)
+    return after[0] < before[0] or after[1] < before[1]
 
 
-def patch_signal_emit() -> bool:
-    """Install the compensating wrapper if this PySide6 needs it; returns whether it did."""
-    original = QtCore.SignalInstance.emit
-    if getattr(original, "_audioxai_fixed", False) or not emit_loses_a_reference():
+def make_singletons_immortal() -> bool:
+    """Give None/True/False spare references if this PySide6 leaks them; returns whether it did."""
+    if sys.version_info >= (3, 12) or sys.getrefcount(None) > SPARE_REFERENCES or not qt_calls_lose_references():
         return False
-
-    def emit(self, *args):
-        result = original(self, *args)
-        if result is True or result is False:
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
-        return result
-
-    emit._audioxai_fixed = True
-    QtCore.SignalInstance.emit = emit
+    for singleton in (None, True, False):
+        # CPython 3.11 objects start with their reference count (Py_ssize_t ob_refcnt)
+        ctypes.c_ssize_t.from_address(id(singleton)).value += SPARE_REFERENCES
     return True
