@@ -1,0 +1,201 @@
+"""Regions drawn on the panes: time regions on every pane, boxes on the spectrogram panes (and, lightly, their
+time span on the waveform pane), each with its label.
+
+The overlay only draws and reports: a click or a drag becomes a signal carrying the region id and the new
+edges in seconds and Hz; the controller turns that into document edits, and the document's change
+notification redraws every pane, so all panes follow one drag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from ...annotate.regions import Region
+from ..panes import Pane, SpectrogramPane
+
+REGION_RGB = (40, 220, 150)  # green: apart from the red/blue relevance, the amber cursor and the yellow selection
+PROPOSAL_RGB = (235, 235, 235)
+REGION_Z = 15  # above the relevance image (10), below the selection (20) and the playhead (30)
+LABEL_HEIGHT = 0.97  # labels sit at the top of each pane, as a share of the visible height
+DISPLAY_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class RegionStyle:
+    pen: QtGui.QPen
+    brush: QtGui.QBrush
+    shadow_brush: QtGui.QBrush  # a box's time span on the waveform pane
+    text_color: tuple[int, int, int]
+    editable: bool
+
+
+def _style(rgb: tuple[int, int, int], width: float, fill_alpha: int, editable: bool, dashed=False) -> RegionStyle:
+    pen = pg.mkPen(*rgb, width=width, style=QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine)
+    return RegionStyle(pen, pg.mkBrush(*rgb, fill_alpha), pg.mkBrush(*rgb, fill_alpha // 2), rgb, editable)
+
+
+STYLES = {
+    "region": _style(REGION_RGB, 1.5, 45, editable=True),
+    "selected": _style(REGION_RGB, 3.0, 90, editable=True),
+    "proposal": _style(PROPOSAL_RGB, 1.5, 30, editable=False, dashed=True),
+}
+
+
+def region_text(region: Region) -> str:
+    return region.label or "(no label)"
+
+
+class _SpanItem(pg.LinearRegionItem):
+    """A region's time span on one pane (a box's, read-only, on the waveform pane)."""
+
+    def __init__(self, overlay: RegionOverlay, region_id: str, movable: bool):
+        super().__init__(movable=movable)
+        self.overlay, self.region_id, self.movable_edges = overlay, region_id, movable
+        self.setZValue(REGION_Z)
+        self.label = pg.InfLineLabel(self.lines[0], "", position=LABEL_HEIGHT, anchors=[(0, 0), (0, 0)])
+        self.sigRegionChanged.connect(lambda: overlay.item_moved(self, finished=False))
+        self.sigRegionChangeFinished.connect(lambda: overlay.item_moved(self, finished=True))
+
+    def show_region(self, region: Region, pane: Pane, style: RegionStyle, duration: float) -> None:
+        self.region = region
+        brush = style.brush if self.movable_edges or not style.editable else style.shadow_brush
+        self.setBrush(brush)
+        self.setHoverBrush(brush)
+        for line in self.lines:
+            line.setPen(style.pen)
+        self.setBounds((0.0, duration))
+        self.setRegion((region.start, region.end))
+        self.label.setText(region_text(region))
+        self.label.setColor(style.text_color)
+
+    def edges(self) -> dict[str, float]:
+        start, end = self.getRegion()
+        return {"start": float(start), "end": float(end)}
+
+    def mouseClickEvent(self, ev):
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.overlay.item_clicked(self, ev.double())
+        else:
+            super().mouseClickEvent(ev)
+
+
+class _BoxItem(pg.ROI):
+    """A time-frequency box on a spectrogram pane; y is the pane's display coordinate (linear, log or mel)."""
+
+    def __init__(self, overlay: RegionOverlay, region_id: str, editable: bool):
+        super().__init__((0, 0), (1, 1), movable=editable, resizable=editable, rotatable=False, removable=False)
+        self.overlay, self.region_id = overlay, region_id
+        self.setZValue(REGION_Z + 1)
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.LeftButton)
+        if editable:
+            for corner in ((0, 0), (1, 0), (0, 1), (1, 1)):
+                self.addScaleHandle(corner, (1 - corner[0], 1 - corner[1]))
+        self.label = pg.TextItem("", anchor=(0, 0))
+        self.label.setParentItem(self)
+        self.pane: SpectrogramPane | None = None
+        self.shown_display = (0.0, 0.0)
+        self.sigRegionChanged.connect(lambda: overlay.item_moved(self, finished=False))
+        self.sigRegionChangeFinished.connect(lambda: overlay.item_moved(self, finished=True))
+
+    def show_region(self, region: Region, pane: SpectrogramPane, style: RegionStyle, duration: float) -> None:
+        self.region, self.pane = region, pane
+        low, high = (float(y) for y in pane.frequency_scale.to_display([region.low_hz, region.high_hz]))
+        self.shown_display = (low, high)
+        self.setPen(style.pen)
+        self.setPos((region.start, low), update=False, finish=False)
+        self.setSize((region.end - region.start, high - low), update=True, finish=False)
+        self.label.setText(region_text(region), color=style.text_color)
+        self.label.setPos(0.0, high - low)
+        mapping = pane.background.mapping
+        if mapping is not None:
+            self.maxBounds = QtCore.QRectF(0.0, mapping.low, duration, mapping.high - mapping.low)
+
+    def edges(self) -> dict[str, float]:
+        (start, low), (width, height) = self.pos(), self.size()
+        displayed = (float(low), float(low + height))
+        if np.allclose(displayed, self.shown_display, rtol=0, atol=DISPLAY_TOLERANCE):
+            low_hz, high_hz = self.region.low_hz, self.region.high_hz  # a time-only drag keeps Hz exactly
+        else:
+            low_hz, high_hz = (float(hz) for hz in self.pane.frequency_scale.to_hz(displayed))
+        return {"start": float(start), "end": float(start + width), "low_hz": max(0.0, low_hz), "high_hz": high_hz}
+
+    def mouseClickEvent(self, ev):
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.overlay.item_clicked(self, ev.double())
+        else:
+            super().mouseClickEvent(ev)
+
+
+def _pane_kind(pane: Pane) -> str:
+    return "spectrogram" if isinstance(pane, SpectrogramPane) else "waveform"
+
+
+# (region kind, pane kind) -> the item drawing it there, given (overlay, region id, editable)
+ITEM_FACTORIES = {
+    ("time", "waveform"): lambda overlay, rid, editable: _SpanItem(overlay, rid, movable=editable),
+    ("time", "spectrogram"): lambda overlay, rid, editable: _SpanItem(overlay, rid, movable=editable),
+    ("box", "waveform"): lambda overlay, rid, editable: _SpanItem(overlay, rid, movable=False),
+    ("box", "spectrogram"): lambda overlay, rid, editable: _BoxItem(overlay, rid, editable),
+}
+
+
+class RegionOverlay(QtCore.QObject):
+    """Draws a set of regions on every pane of a PaneStack in one style; one selected region is emphasised."""
+
+    regionClicked = QtCore.Signal(str, bool)  # region id, double click
+    regionEdited = QtCore.Signal(str, dict, bool)  # region id, new edges (start, end[, low_hz, high_hz]), finished
+
+    def __init__(self, stack, style: str = "region"):
+        super().__init__(stack)
+        self.stack = stack
+        self.style = STYLES[style]
+        self._items: dict[tuple[str, str, str], _SpanItem | _BoxItem] = {}  # (region id, pane, kind) -> item
+        self._applying = False
+
+    def show(self, regions: Iterable[Region], selected_id: str | None = None) -> None:
+        """Draw exactly ``regions``: items are updated in place (a drag in progress continues), added, removed."""
+        wanted = {}
+        for region in regions:
+            for pane in self.stack.panes.values():
+                wanted[(region.id, pane.name, region.kind)] = (region, pane)
+        for key in set(self._items) - set(wanted):
+            self._remove(key)
+        self._applying = True
+        try:
+            for key, (region, pane) in wanted.items():
+                item = self._items.get(key)
+                if item is None:
+                    factory = ITEM_FACTORIES[(region.kind, _pane_kind(pane))]
+                    item = self._items[key] = factory(self, region.id, self.style.editable)
+                    pane.plot.addItem(item, ignoreBounds=True)
+                style = STYLES["selected"] if region.id == selected_id and self.style.editable else self.style
+                item.show_region(region, pane, style, self.stack.duration)
+        finally:
+            self._applying = False
+
+    def clear(self) -> None:
+        for key in list(self._items):
+            self._remove(key)
+
+    def items_for(self, region_id: str) -> dict[str, _SpanItem | _BoxItem]:
+        """Pane name -> the item drawing ``region_id`` there."""
+        return {pane: item for (rid, pane, _), item in self._items.items() if rid == region_id}
+
+    def _remove(self, key) -> None:
+        item = self._items.pop(key)
+        self.stack.panes[key[1]].plot.removeItem(item)
+
+    # --- reports from the items -------------------------------------------------------------
+    def item_moved(self, item, finished: bool) -> None:
+        if not self._applying:
+            self.regionEdited.emit(item.region_id, item.edges(), finished)
+
+    def item_clicked(self, item, double: bool) -> None:
+        self.regionClicked.emit(item.region_id, double)
