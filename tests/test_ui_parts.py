@@ -134,20 +134,19 @@ def test_runner_delivers_errors_and_progress_in_the_gui_thread(qtbot):
     assert fractions == [0.5] and threads == [threading.main_thread()]
 
 
-def test_qt_calls_cannot_use_up_the_references_to_none():
-    """shiboken6 6.12.0 on Python 3.11 drops a reference to None per void call (True per emit); without the
-    fix in audioxai_gui.ui a long session aborts with "deallocating None"."""
+def test_installed_qt_binding_keeps_reference_counts_balanced():
+    """shiboken6 6.12.0 on Python 3.11 drops a reference to None per void call (True per emit), and a long
+    session aborts with "deallocating None"; pyproject.toml pins a release without that bug."""
     import sys
 
     from PySide6 import QtCore
 
-    import audioxai_gui.ui  # noqa: F401  (installs the fix)
-    from audioxai_gui.ui.qt_fixes import SPARE_REFERENCES, qt_calls_lose_references
+    class Probe(QtCore.QObject):
+        fired = QtCore.Signal()
 
-    if not qt_calls_lose_references():
-        pytest.skip("this PySide6 build keeps reference counts balanced")
-    probe = QtCore.QObject()
-    for _ in range(100_000):
+    probe = Probe()
+    before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(1000):
         probe.setObjectName("x")
-    assert sys.getrefcount(None) > SPARE_REFERENCES // 2
-    assert sys.getrefcount(True) > SPARE_REFERENCES // 2
+        probe.fired.emit()
+    assert (sys.getrefcount(None), sys.getrefcount(True)) >= before

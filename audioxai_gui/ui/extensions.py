@@ -8,6 +8,7 @@ window itself knows nothing about them, so each feature lives in its own modules
 from __future__ import annotations
 
 import importlib
+import logging
 
 EXTENSION_MODULES = {
     "annotation": "audioxai_gui.ui.annotation",
@@ -16,13 +17,12 @@ EXTENSION_MODULES = {
 
 
 def install_extensions(window) -> dict[str, object]:
+    """Install every extension; one that fails is reported and left out, and the window still opens."""
     installed = {}
     for name, module_name in EXTENSION_MODULES.items():
         try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:  # the extension exists but something it needs is missing
-                raise
-            continue
-        installed[name] = module.install(window)
+            installed[name] = importlib.import_module(module_name).install(window)
+        except Exception as exc:  # a broken extension must never take the analysis window down
+            logging.getLogger(__name__).exception("extension %s failed", name)
+            window.show_problem(f"The {name} feature is unavailable: {type(exc).__name__}: {exc}")
     return installed
