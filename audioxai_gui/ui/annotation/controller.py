@@ -394,6 +394,7 @@ class AnnotationController(QtCore.QObject):
             self.document.add_many(regions, "Accept suggestions")
         except RegionError as exc:
             self.window.show_problem(f"Cannot add the suggestions: {exc}", dialog=True)
+        self._update_actions()  # a batch reaches the undo stack after its last change notification
 
     # --- import and export ------------------------------------------------------------------
     def import_regions(self, format_name: str) -> None:
@@ -415,6 +416,8 @@ class AnnotationController(QtCore.QObject):
         except (AnnotationFormatError, RegionError) as exc:
             self.window.show_problem(f"Cannot import: {exc}", dialog=True)
             return
+        finally:
+            self._update_actions()  # a batch reaches the undo stack after its last change notification
         self.window.statusBar().showMessage(f"imported {len(regions)} region(s) from {Path(path).name}", 5000)
         if result.warnings:
             self.window.show_problem("Imported with warnings:\n" + "\n".join(result.warnings), dialog=True)

@@ -247,6 +247,7 @@ class RegionTablePanel(QtWidgets.QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         self.view.setWordWrap(False)
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
+        self.view.clicked.connect(self._on_click)  # clicking the selected row zooms to it again
         self.view.doubleClicked.connect(self._on_double_click)
         self.agreement = AgreementPanel()
         splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
@@ -290,6 +291,11 @@ class RegionTablePanel(QtWidgets.QWidget):
         rows = self.view.selectionModel().selectedRows()
         region_id = self._region_id(rows[0]) if rows else None
         if region_id is not None and not self._quiet:
+            self.regionActivated.emit(region_id)
+
+    def _on_click(self, index: QtCore.QModelIndex) -> None:
+        region_id = self._region_id(index)
+        if region_id is not None:
             self.regionActivated.emit(region_id)
 
     def _on_double_click(self, index: QtCore.QModelIndex) -> None:

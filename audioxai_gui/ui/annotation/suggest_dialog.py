@@ -82,7 +82,12 @@ class SuggestDialog(QtWidgets.QDialog):
         """Recompute the proposals for the current settings and draw them dashed."""
         try:
             self.proposals = self.propose(self.model.currentData(), self.top_percent.value(), self.kind.currentData())
-            self.message.setText(f"{len(self.proposals)} proposal(s); nothing is added until you accept.")
+            self.message.setText(
+                f"{len(self.proposals)} proposal(s); nothing is added until you accept."
+                if self.proposals
+                else "No proposals: this model finds too little relevance for the explained class here "
+                "(red areas); try a larger share or the other model."
+            )
         except MeasureError as exc:
             self.proposals = []
             self.message.setText(str(exc))
