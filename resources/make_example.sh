@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Synthesise the built-in example clip: the spoken digits "three" and "seven" (espeak-ng), 0.6 s apart,
-# with faint white noise (sox), as 8 kHz mono 16-bit WAV. Deterministic: espeak-ng is, and sox -R
+# Synthesise the built-in example clip: the spoken digit "seven" (espeak-ng, US English) in a 1 s clip,
+# the models' input length, with faint white noise (sox), as 8 kHz mono 16-bit WAV. Deterministic: espeak-ng is, and sox -R
 # fixes the noise generator's seed. Uses no external recordings.
 set -euo pipefail
 
@@ -15,11 +15,9 @@ speak() {  # speak WORD FILE: voice at 8 kHz mono, leading/trailing silence trim
     sox -R "$work/raw.wav" -r "$rate" -c 1 -b 16 "$2" silence 1 0.01 0.5% reverse silence 1 0.01 0.5% reverse
 }
 
-speak "three" "$work/three.wav"
 speak "seven" "$work/seven.wav"
-sox -R -n -r "$rate" -c 1 -b 16 "$work/lead.wav" trim 0 0.3
-sox -R -n -r "$rate" -c 1 -b 16 "$work/gap.wav" trim 0 0.6
-sox -R "$work/lead.wav" "$work/three.wav" "$work/gap.wav" "$work/seven.wav" "$work/lead.wav" "$work/speech.wav" norm -3
+sox -R -n -r "$rate" -c 1 -b 16 "$work/lead.wav" trim 0 0.2
+sox -R "$work/lead.wav" "$work/seven.wav" "$work/speech.wav" norm -3 pad 0 1 trim 0 1
 
 duration="$(soxi -D "$work/speech.wav")"
 sox -R -n -r "$rate" -c 1 -b 16 "$work/noise.wav" synth "$duration" whitenoise vol 0.01
