@@ -6,13 +6,13 @@ Figures use matplotlib's Agg canvas directly (no pyplot, no GUI backend), so the
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .atomic import atomic_output
 from .explain.engine import Explanation
 from .features import FeatureSpec, spectrogram_db
 
@@ -51,9 +51,8 @@ def save_npz(path: Path, clips: dict[str, np.ndarray], explanations: list[Explan
             }
         )
     arrays["metadata"] = np.array(json.dumps(meta))
-    tmp = Path(path).with_name(Path(path).name + ".tmp.npz")
-    np.savez_compressed(tmp, **arrays)
-    os.replace(tmp, path)
+    with atomic_output(path) as temp, open(temp, "wb") as out:
+        np.savez_compressed(out, **arrays)
 
 
 def _spectrogram_axes(ax, spec: FeatureSpec, samples: np.ndarray, title: str):
@@ -67,9 +66,7 @@ def _spectrogram_axes(ax, spec: FeatureSpec, samples: np.ndarray, title: str):
     return extent
 
 
-def save_figure(
-    path: Path, clips: dict[str, np.ndarray], explanations: list[Explanation], title: str
-) -> None:
+def save_figure(path: Path, clips: dict[str, np.ndarray], explanations: list[Explanation], title: str) -> None:
     """Waveform with signed relevance, then each model's time-frequency relevance on one colour scale.
 
     ``clips`` maps each explanation's input kind to the samples at that model's rate.
@@ -101,8 +98,7 @@ def save_figure(
             ax,
             exp.grid,
             clips[exp.input_kind],
-            f"{exp.model_name} ({exp.input_kind}) relevance {label}: "
-            f"class {exp.classes[exp.target]}, {exp.composite}",
+            f"{exp.model_name} ({exp.input_kind}) relevance {label}: class {exp.classes[exp.target]}, {exp.composite}",
         )
         image = ax.imshow(
             exp.tf_relevance,
@@ -117,6 +113,5 @@ def save_figure(
     axes[-1].set_xlabel("Time (s)")
     if image is not None:
         fig.colorbar(image, ax=list(axes[1:]), label="Relevance (shared scale)", shrink=0.9)
-    tmp = Path(path).with_name(Path(path).name + ".tmp.png")
-    fig.savefig(tmp, dpi=110, format="png")
-    os.replace(tmp, path)
+    with atomic_output(path) as temp:
+        fig.savefig(temp, dpi=110, format="png")

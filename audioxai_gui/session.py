@@ -11,6 +11,8 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from .atomic import atomic_write
+
 SESSION_SCHEMA = 1
 SESSION_SUFFIX = ".audioxai.json"
 SIGN_FILTERS = ("all", "positive", "negative", "absolute")
@@ -79,9 +81,7 @@ class Session:
     def save(self, path: str | os.PathLike) -> Path:
         """Write atomically (temp file + rename) so an interrupted save keeps the old file intact."""
         path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(self.to_dict(), indent=2) + "\n")
         return path
 
     @classmethod

@@ -123,8 +123,10 @@ def test_unreadable_card_is_listed_as_a_problem(model_dir):
 def test_level_normalisation_makes_the_input_gain_invariant(random_pair):
     card = random_pair[1].card
     window = torch.from_numpy(np.random.default_rng(0).standard_normal((1, 8000)).astype(np.float32) * 0.3)
-    loud, quiet = model_input(card, window), model_input(card, window * 0.01)
+    loud, quiet = model_input(card, window), model_input(card, window * 0.1)  # 20 dB apart
     torch.testing.assert_close(loud, quiet, atol=1e-4, rtol=1e-4)
+    faint = model_input(card.__class__(**{**card.__dict__, "input_kind": "waveform"}), window * 1e-4)
+    assert float(faint.abs().max()) < 0.5 * 10 ** (-1 / 20)  # gain capped at 30 dB: near-silence stays quiet
     silent = model_input(card, torch.zeros(1, 8000))
     assert float(silent.abs().max()) == 0.0
 

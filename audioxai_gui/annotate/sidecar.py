@@ -7,15 +7,14 @@ never overwritten: it may hold an hour of someone's work.
 
 from __future__ import annotations
 
-import glob
 import json
 import math
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ..atomic import atomic_write, temp_files_for
 from .document import DocumentChange, RegionDocument
 from .regions import Region, RegionError
 
@@ -52,50 +51,21 @@ def write_sidecar(document: RegionDocument, audio_path: str | os.PathLike) -> Pa
     path = sidecar_path(audio_path)
     text = json.dumps(sidecar_data(document, audio_path), indent=1) + "\n"
     try:
-        _atomic_write(path, text.encode("utf-8"))
+        atomic_write(path, text)
     except OSError as exc:
         raise SidecarError(f"sidecar {path}: cannot save regions ({exc})") from exc
     return path
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # see _temp_files
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(payload)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _temp_files(path: Path) -> list[Path]:
-    return list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
-
-
 def _remove_stale_temps(path: Path) -> None:
     """Delete temp files a killed save left behind; best effort, a failure here must not block loading."""
     cutoff = time.time() - STALE_TEMP_S
-    for temp in _temp_files(path):
+    for temp in temp_files_for(path):
         try:
             if temp.stat().st_mtime < cutoff:
                 temp.unlink()
         except OSError:
             continue
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Make the rename itself durable; Windows cannot open folders, where rename is already durable."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def load_sidecar(audio_path: str | os.PathLike, duration: float | None = None) -> RegionDocument:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import os
 import struct
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+
+from ..atomic import atomic_output
 
 BLOCK_FRAMES = 1 << 16
 """Frames decoded per block: large enough to amortise call overhead, small enough to stay in cache."""
@@ -155,33 +156,8 @@ def save_wav(path: Path | str, samples: np.ndarray, rate: int, subtype: str = "P
     samples = np.asarray(samples)
     if samples.ndim not in (1, 2) or len(samples) == 0:
         raise ValueError(f"{path}: samples must be a non-empty 1-D or (frames, channels) array")
-    temp_name = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
-    # os.open with 0o666 lets the umask decide the permissions, as for any new file (mkstemp forces 0600).
-    descriptor = os.open(temp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as temp_file:
-            sf.write(temp_file, samples, rate, subtype=subtype, format="WAV")
-            temp_file.flush()
-            os.fsync(temp_file.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        temp_name.unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable; some platforms cannot open directories, which is harmless."""
-    try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    with atomic_output(path) as temp:
+        sf.write(temp, samples, rate, subtype=subtype, format="WAV")
 
 
 def _read_header(path: Path):

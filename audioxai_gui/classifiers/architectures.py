@@ -29,9 +29,7 @@ def build_model(name: str, params: dict) -> nn.Module:
     try:
         cls = ARCHITECTURES[name]
     except KeyError:
-        raise KeyError(
-            f"unknown architecture {name!r}; registered: {', '.join(sorted(ARCHITECTURES))}"
-        ) from None
+        raise KeyError(f"unknown architecture {name!r}; registered: {', '.join(sorted(ARCHITECTURES))}") from None
     return cls(**params)
 
 

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import atomic_write
 from ..features import FeatureSpec
 
 CARD_SCHEMA = 1
@@ -79,9 +80,7 @@ class ModelCard:
 
     def save(self, path: Path) -> None:
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        tmp.replace(path)
+        atomic_write(path, json.dumps(self.to_dict(), indent=2) + "\n")
         self.path = path
 
     @classmethod
@@ -94,9 +93,7 @@ class ModelCard:
         if not isinstance(data, dict):
             raise ModelLoadError(f"model card {path}: expected a JSON object")
         if data.get("schema", CARD_SCHEMA) > CARD_SCHEMA:
-            raise ModelLoadError(
-                f"model card {path}: schema {data['schema']} is newer than this AudioXAI supports"
-            )
+            raise ModelLoadError(f"model card {path}: schema {data['schema']} is newer than this AudioXAI supports")
         required = ("name", "input_kind", "architecture", "classes", "sample_rate", "input_length", "weights")
         missing = [k for k in required if k not in data]
         if missing:

@@ -66,15 +66,11 @@ def load_model(card: ModelCard | Path, device: str | torch.device = "cpu") -> Lo
     if not weights.is_file():
         raise ModelLoadError(f"model {card.name}: weight file {weights} not found")
     if card.sha256 and file_sha256(weights) != card.sha256:
-        raise ModelLoadError(
-            f"model {card.name}: weight file {weights} does not match the card's sha256 checksum"
-        )
+        raise ModelLoadError(f"model {card.name}: weight file {weights} does not match the card's sha256 checksum")
     try:
         state = torch.load(weights, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt or unsafe files
-        raise ModelLoadError(
-            f"model {card.name}: weight file {weights} is corrupt or unsafe ({exc})"
-        ) from exc
+        raise ModelLoadError(f"model {card.name}: weight file {weights} is corrupt or unsafe ({exc})") from exc
     if not isinstance(state, dict):
         raise ModelLoadError(f"model {card.name}: weight file {weights} holds no state dict")
     try:
@@ -94,9 +90,7 @@ def load_model(card: ModelCard | Path, device: str | torch.device = "cpu") -> Lo
     with torch.no_grad():
         out = loaded.module(torch.zeros(loaded.input_shape(), device=device))
     if out.shape[-1] != len(card.classes):
-        raise ModelLoadError(
-            f"model {card.name}: outputs {out.shape[-1]} classes, card lists {len(card.classes)}"
-        )
+        raise ModelLoadError(f"model {card.name}: outputs {out.shape[-1]} classes, card lists {len(card.classes)}")
     return loaded
 
 

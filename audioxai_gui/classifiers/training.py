@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..atomic import atomic_output
 from ..features import FeatureSpec
 from .architectures import build_model
 from .card import ModelCard
@@ -117,9 +118,7 @@ def train(
     rng = np.random.default_rng(config.seed)
     card = make_card(config, name)
     module = build_model(config.architecture, {"n_classes": len(CLASSES)})
-    optimiser = torch.optim.AdamW(
-        module.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
+    optimiser = torch.optim.AdamW(module.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     steps_per_epoch = (len(train_set) + config.batch_size - 1) // config.batch_size
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=config.learning_rate, total_steps=config.epochs * steps_per_epoch
@@ -164,9 +163,7 @@ def leave_one_speaker_out(config: TrainConfig, recordings: list[Recording], log=
     return results
 
 
-def train_and_ship(
-    config: TrainConfig, name: str, out_dir: Path, data: Path = DEFAULT_FSDD, log=print
-) -> ModelCard:
+def train_and_ship(config: TrainConfig, name: str, out_dir: Path, data: Path = DEFAULT_FSDD, log=print) -> ModelCard:
     """Train on the official split and write weights + card (with the test accuracy) to ``out_dir``."""
     recordings = load_fsdd(data, config.sample_rate)
     train_set = [r for r in recordings if not r.is_official_test]
@@ -187,9 +184,8 @@ def train_and_ship(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     weights = out_dir / card.weights
-    tmp = weights.with_name(weights.name + ".tmp")
-    torch.save(module.state_dict(), tmp)
-    tmp.replace(weights)
+    with atomic_output(weights) as temp:
+        torch.save(module.state_dict(), temp)
     card.sha256 = file_sha256(weights)
     card.save(out_dir / f"{name}.card.json")
     return card

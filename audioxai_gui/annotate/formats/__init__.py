@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...atomic import atomic_write
 from ..regions import DURATION_TOLERANCE_S, Region, RegionError
-from ..sidecar import _atomic_write as atomic_write  # one atomic writer (fsyncs the folder too)
 from . import audacity, label_studio, plain_csv, plain_json, raven, sonic_visualiser, textgrid
 from ._base import (
     AnnotationFormatError,

@@ -1,0 +1,63 @@
+"""Atomic file writes: a reader (or the next start after a crash) sees the old file or the whole new one.
+
+Every file AudioXAI writes for the user goes through here: write a temporary file beside the target,
+flush and fsync it, rename it over the target, then fsync the folder so the rename itself survives a
+power cut. Temporary files are named ``.{name}.{random}.tmp`` so leftovers from a killed process can be
+found (``temp_files_for``).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def temp_files_for(path: str | os.PathLike) -> list[Path]:
+    """Temporary files an interrupted write of ``path`` may have left behind."""
+    path = Path(path)
+    return list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path to write to; on success it replaces ``path`` durably, on error it is removed.
+
+    The temporary file is created with the umask's permissions, as any new file would be.
+    """
+    path = Path(path)
+    temp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    try:
+        yield temp
+        with open(temp, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    _fsync_directory(path.parent)
+
+
+def atomic_write(path: str | os.PathLike, payload: bytes | str) -> None:
+    """Replace ``path`` with ``payload`` (str is written as UTF-8) atomically and durably."""
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    with atomic_output(path) as temp:
+        temp.write_bytes(data)
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename durable; platforms that cannot open folders already make it so."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
