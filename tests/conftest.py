@@ -68,3 +68,24 @@ def fsdd_dir():
     if not (FSDD / "recordings").is_dir():
         pytest.skip(f"FSDD recordings not found at {FSDD} (the project reads them from ../shared/data/fsdd)")
     return FSDD
+
+
+def pytest_unconfigure(config):
+    """End a test run that used Qt with its real exit status, skipping interpreter teardown.
+
+    Many windows are built over a run; during teardown Python frees closures holding pyqtgraph items
+    after Qt has destroyed their scenes, and the process segfaults after every test has already passed
+    and been reported. The app itself (one window, closed by Qt) exits cleanly; this applies to tests only.
+    """
+    import os
+    import sys
+
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(getattr(config, "_audioxai_exitstatus", 0)))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config._audioxai_exitstatus = exitstatus

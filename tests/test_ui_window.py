@@ -189,7 +189,7 @@ def test_session_round_trip_reopens_the_same_view(window, qtbot, tmp_path, backe
     target = window.displays["waveform"].explanation.classes[3]
     window.set_target(target)
     _wait_explained(qtbot, window)
-    window.stack.set_time_range(0.3, 1.1)
+    window.stack.set_time_range(0.3, 0.8)
     window.controls.sign_filter.setCurrentIndex(window.controls.sign_filter.findData("positive"))
     window.controls.frequency_axis.setCurrentText("mel")
     window.pane_actions["waveform_tf"].trigger()  # hide the third pane
@@ -199,7 +199,7 @@ def test_session_round_trip_reopens_the_same_view(window, qtbot, tmp_path, backe
     reopened.open_session(path)
     _wait_explained(qtbot, reopened)
     qtbot.waitUntil(lambda: reopened._pending_view is None, timeout=TIMEOUT_MS)
-    assert reopened.stack.time_range() == pytest.approx((0.3, 1.1), abs=1e-6)
+    assert reopened.stack.time_range() == pytest.approx((0.3, 0.8), abs=1e-6)
     assert reopened.display.sign_filter == "positive" and reopened.display.frequency_axis == "mel"
     assert reopened.controls.display_settings() == reopened.display
     assert reopened.target_class == target
