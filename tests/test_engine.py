@@ -103,15 +103,11 @@ def test_long_audio_windows_are_stitched_without_overlap_bias(engine, model_pair
     alone = engine.explain(model, signal[length : 2 * length], target=3)
     assert len(whole.window_starts) == 3
     if model.card.input_kind == "waveform":
-        np.testing.assert_allclose(
-            whole.relevance[length : 2 * length], alone.relevance, rtol=1e-4, atol=1e-7
-        )
+        np.testing.assert_allclose(whole.relevance[length : 2 * length], alone.relevance, rtol=1e-4, atol=1e-7)
     else:
         hop = model.card.features.framing.hop_length
         first = length // hop
-        inner = slice(
-            first + 1, first + alone.relevance.shape[1] - 1
-        )  # edge frames are shared by two windows
+        inner = slice(first + 1, first + alone.relevance.shape[1] - 1)  # edge frames are shared by two windows
         np.testing.assert_allclose(whole.relevance[:, inner], alone.relevance[:, 1:-1], rtol=1e-4, atol=1e-7)
 
 

@@ -59,18 +59,14 @@ class Player:
     def is_playing(self) -> bool:
         return self._stream is not None and not self._finished
 
-    def play(
-        self, samples: np.ndarray, rate: int, start: int = 0, end: int | None = None, loop: bool = False
-    ):
+    def play(self, samples: np.ndarray, rate: int, start: int = 0, end: int | None = None, loop: bool = False):
         """Start playing ``samples[start:end]`` at ``rate`` Hz, replacing whatever was playing."""
         samples = np.ascontiguousarray(samples, dtype=np.float32)
         end = len(samples) if end is None else end
         if samples.ndim != 1:
             raise ValueError(f"playback needs mono 1-D samples, got shape {samples.shape}")
         if not 0 <= start < end <= len(samples):
-            raise ValueError(
-                f"playback range [{start}, {end}) is empty or outside the clip of {len(samples)} samples"
-            )
+            raise ValueError(f"playback range [{start}, {end}) is empty or outside the clip of {len(samples)} samples")
         if rate <= 0:
             raise ValueError(f"playback rate must be positive, got {rate}")
         self.stop()
@@ -135,9 +131,7 @@ def explanation_audio(
     samples = np.asarray(samples, dtype=np.float32)
     relevance = np.asarray(relevance, dtype=np.float32)
     if samples.shape != relevance.shape or samples.ndim != 1:
-        raise ValueError(
-            f"samples {samples.shape} and relevance {relevance.shape} must be equal-length 1-D arrays"
-        )
+        raise ValueError(f"samples {samples.shape} and relevance {relevance.shape} must be equal-length 1-D arrays")
     if not np.isfinite(relevance).all():
         raise ValueError("relevance contains NaN or Inf")
     from scipy.ndimage import maximum_filter1d, uniform_filter1d  # lazily: 0.25 s of start-up otherwise

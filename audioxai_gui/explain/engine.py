@@ -176,9 +176,7 @@ class ExplanationEngine:
             result = self._explain(model, samples, target, composite, grid, hop_fraction, progress, cancelled)
         except torch.cuda.OutOfMemoryError:
             torch.cuda.empty_cache()
-            notes.append(
-                f"{device_name(model.device)} ran out of memory; {card.name} was explained on the CPU"
-            )
+            notes.append(f"{device_name(model.device)} ran out of memory; {card.name} was explained on the CPU")
             model.module.to("cpu")
             model.device = torch.device("cpu")
             result = self._explain(model, samples, target, composite, grid, hop_fraction, progress, cancelled)
@@ -186,9 +184,7 @@ class ExplanationEngine:
         result.notes = notes
         return result
 
-    def _explain(
-        self, model, samples, target, composite, grid, hop_fraction, progress, cancelled
-    ) -> Explanation:
+    def _explain(self, model, samples, target, composite, grid, hop_fraction, progress, cancelled) -> Explanation:
         card = model.card
         plan = WindowPlan.for_clip(samples.size, card.input_length, hop_fraction, grid.framing.hop_length)
         padded = torch.from_numpy(plan.pad(samples))
@@ -196,9 +192,7 @@ class ExplanationEngine:
         with self._lock(model):
             if target is None and len(plan.starts) > 1:
                 target = int(np.argmax(self._probabilities(model, windows).mean(axis=0)))
-            relevance, logits, chosen = self._relevance(
-                model, windows, target, composite, progress, cancelled
-            )
+            relevance, logits, chosen = self._relevance(model, windows, target, composite, progress, cancelled)
         probabilities = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
         target = chosen if target is None else target
         conservation = float(relevance.sum() / logits[:, target].sum())
@@ -230,9 +224,7 @@ class ExplanationEngine:
         with torch.no_grad():
             for start in range(0, len(windows), self.batch_size):
                 batch = windows[start : start + self.batch_size].to(model.device)
-                chunks.append(
-                    torch.softmax(model.module(model_input(model.card, batch)), dim=1).cpu().numpy()
-                )
+                chunks.append(torch.softmax(model.module(model_input(model.card, batch)), dim=1).cpu().numpy())
         return np.concatenate(chunks)
 
     def _relevance(self, model, windows, target, composite_name, progress, cancelled):

@@ -95,9 +95,7 @@ class LiveCapture:
         if not block_seconds > 0:
             raise ValueError(f"block_seconds must be positive, got {block_seconds!r}")
         if not buffer_seconds >= 2 * block_seconds:
-            raise ValueError(
-                f"buffer_seconds ({buffer_seconds!r}) must hold at least two blocks of {block_seconds} s"
-            )
+            raise ValueError(f"buffer_seconds ({buffer_seconds!r}) must hold at least two blocks of {block_seconds} s")
         self._requested_device = device
         self._requested_rate = sample_rate
         self._block_seconds = block_seconds
