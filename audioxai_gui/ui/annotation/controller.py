@@ -35,6 +35,7 @@ MEASURE_DELAY_MS = 60  # gather a burst of edits (a drag) into one recomputation
 MEASURE_CHANNEL = "annotation:measures"
 REVEAL_MARGIN = 0.15  # share of a region's length shown on each side when the table zooms to it
 EDGE_TOLERANCE = 1e-9
+DOCK_HEIGHT = 230  # the table's rows and all four agreement rows visible without scrolling
 
 
 def _selection_of(region: Region) -> Selection:
@@ -77,6 +78,7 @@ class AnnotationController(QtCore.QObject):
         self.dock.setObjectName("Regions")
         self.dock.setWidget(self.table)
         window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        window.resizeDocks([self.dock], [DOCK_HEIGHT], QtCore.Qt.Orientation.Vertical)
         self._build_actions()
 
         for pane in self.stack.panes.values():

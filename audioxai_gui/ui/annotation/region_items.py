@@ -23,6 +23,7 @@ PROPOSAL_RGB = (235, 235, 235)
 REGION_Z = 15  # above the relevance image (10), below the selection (20) and the playhead (30)
 LABEL_HEIGHT = 0.97  # labels sit at the top of each pane, as a share of the visible height
 DISPLAY_TOLERANCE = 1e-9
+LABEL_FILL = pg.mkBrush(0, 0, 0, 170)  # labels stay readable over bright spectrograms and the selection
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ class _SpanItem(pg.LinearRegionItem):
         super().__init__(movable=movable)
         self.overlay, self.region_id, self.movable_edges = overlay, region_id, movable
         self.setZValue(REGION_Z)
-        self.label = pg.InfLineLabel(self.lines[0], "", position=LABEL_HEIGHT, anchors=[(0, 0), (0, 0)])
+        self.label = pg.InfLineLabel(
+            self.lines[0], "", position=LABEL_HEIGHT, anchors=[(0, 0), (0, 0)], fill=LABEL_FILL
+        )
         self.sigRegionChanged.connect(lambda: overlay.item_moved(self, finished=False))
         self.sigRegionChangeFinished.connect(lambda: overlay.item_moved(self, finished=True))
 
@@ -96,7 +99,7 @@ class _BoxItem(pg.ROI):
         if editable:
             for corner in ((0, 0), (1, 0), (0, 1), (1, 1)):
                 self.addScaleHandle(corner, (1 - corner[0], 1 - corner[1]))
-        self.label = pg.TextItem("", anchor=(0, 0))
+        self.label = pg.TextItem("", anchor=(0, 0), fill=LABEL_FILL)
         self.label.setParentItem(self)
         self.pane: SpectrogramPane | None = None
         self.shown_display = (0.0, 0.0)
