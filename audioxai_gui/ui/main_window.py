@@ -40,6 +40,9 @@ PANE_MENU_NAMES = {
 
 
 class MainWindow(QtWidgets.QMainWindow):
+    clipShown = QtCore.Signal(object)  # the clip now on screen; extensions reset their state on it
+    explanationShown = QtCore.Signal(str)  # role whose explanation was just drawn
+
     def __init__(self, settings: QtCore.QSettings | None = None, player=None):
         super().__init__()
         self.setWindowTitle("AudioXAI")
@@ -296,6 +299,7 @@ class MainWindow(QtWidgets.QMainWindow):
             on_done=self._show_background,
             on_failed=self.show_problem,
         )
+        self.clipShown.emit(clip)
         self.explain_all()
 
     def _show_background(self, image) -> None:
@@ -383,6 +387,7 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         if notes:
             self.statusBar().showMessage(notes, 8000)
+        self.explanationShown.emit(role)
         if all(self.displays.values()):
             self._milestone("explained")
 

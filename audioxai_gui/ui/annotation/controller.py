@@ -30,7 +30,9 @@ from .region_measures import EMPTY_MEASURES, compute_measures, export_columns
 from .region_table import RegionTablePanel
 from .suggest_dialog import SuggestDialog
 
-AUTOSAVE_POLL_MS = 250  # with the Autosaver's 0.5 s debounce and 2 s cap, edits are on disk within 2 s
+# Only autosave polls (new clips and explanations arrive as window signals); with the Autosaver's
+# 0.5 s debounce and 2 s cap, edits are on disk within 2 s.
+AUTOSAVE_POLL_MS = 250
 MEASURE_DELAY_MS = 60  # gather a burst of edits (a drag) into one recomputation
 MEASURE_CHANNEL = "annotation:measures"
 REVEAL_MARGIN = 0.15  # share of a region's length shown on each side when the table zooms to it
@@ -85,6 +87,8 @@ class AnnotationController(QtCore.QObject):
             pane.view.selectionDragged.connect(self._on_selection_dragged)  # after the stack's own handler
         self.stack.selectionChanged.connect(self._on_selection_changed)
         self.stack.cursorMoved.connect(lambda _: self.sync())
+        window.clipShown.connect(lambda _: self.sync())
+        window.explanationShown.connect(lambda _: self.sync())
         self._tick = QtCore.QTimer(self, interval=AUTOSAVE_POLL_MS)
         self._tick.timeout.connect(self._on_tick)
         self._tick.start()
@@ -199,7 +203,6 @@ class AnnotationController(QtCore.QObject):
         self._redraw()
 
     def _on_tick(self) -> None:
-        self.sync()
         if self.autosaver is None:
             return
         try:
