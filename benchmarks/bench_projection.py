@@ -6,13 +6,12 @@ package is installed); a top-level runner imports ``run()``.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from audioxai_gui.explain.projection import project_relevance
 from audioxai_gui.features.framing import Framing
 from audioxai_gui.features.spectrogram import FeatureSpec
+from benchmarks.common import time_ms
 
 FRAMING = Framing(n_fft=256, hop_length=64)
 CASES = [
@@ -21,16 +20,6 @@ CASES = [
     ("60 s, mel 64", 60.0, FeatureSpec(sample_rate=16000, framing=FRAMING, kind="mel_db", n_mels=64)),
 ]
 REPEATS = 21
-
-
-def _times_ms(function, repeats: int) -> np.ndarray:
-    function()  # warm-up: FFT plans, mel filterbank cache
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return 1e3 * np.array(times)
 
 
 def run(repeats: int = REPEATS) -> list[dict]:
@@ -44,7 +33,7 @@ def run(repeats: int = REPEATS) -> list[dict]:
         n_samples = int(seconds * spec.sample_rate)
         signal = (0.1 * rng.standard_normal(n_samples)).astype(np.float32)
         relevance = signal * rng.standard_normal(n_samples).astype(np.float32)
-        milliseconds = _times_ms(lambda: project_relevance(signal, relevance, spec), repeats)  # noqa: B023
+        milliseconds = time_ms(lambda: project_relevance(signal, relevance, spec), repeats)  # noqa: B023
         rows.append(
             {
                 "case": case,

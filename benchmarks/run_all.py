@@ -50,6 +50,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated suites: " + ", ".join(SUITES))
     parser.add_argument("--device", help="engine device (cpu, cuda)")
+    parser.add_argument("--live-minutes", type=float, default=1.0, help="length of the live-latency run")
     args = parser.parse_args()
     chosen = args.only.split(",") if args.only else list(SUITES)
     sections = [
@@ -66,7 +67,7 @@ def main() -> int:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:
             continue
-        kwargs = {"device": args.device} if key == "engine" and args.device else {}
+        kwargs = {"engine": {"device": args.device}, "live": {"minutes": args.live_minutes}}.get(key, {})
         table = markdown_table(module.run(**kwargs))
         print(f"\n## {title}\n\n{table}", flush=True)
         sections += ["", f"## {title}", "", table]
