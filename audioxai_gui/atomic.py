@@ -61,3 +61,16 @@ def _fsync_directory(folder: Path) -> None:
         pass
     finally:
         os.close(descriptor)
+
+
+def read_json_object(path: str | os.PathLike) -> dict:
+    """The JSON object stored at ``path``; ValueError says why it cannot be read (callers add what it is)."""
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read JSON ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ValueError("expected a JSON object")
+    return data

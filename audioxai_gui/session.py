@@ -11,7 +11,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from .atomic import atomic_write
+from .atomic import atomic_write, read_json_object
 
 SESSION_SCHEMA = 1
 SESSION_SUFFIX = ".audioxai.json"
@@ -88,11 +88,9 @@ class Session:
     def load(cls, path: str | os.PathLike) -> Session:
         path = Path(path)
         try:
-            data = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SessionError(f"session {path}: cannot read JSON ({exc})") from exc
-        if not isinstance(data, dict):
-            raise SessionError(f"session {path}: expected a JSON object")
+            data = read_json_object(path)
+        except ValueError as exc:
+            raise SessionError(f"session {path}: {exc}") from exc
         schema = data.pop("schema", None)
         if not isinstance(schema, int) or schema > SESSION_SCHEMA:
             raise SessionError(

@@ -10,47 +10,21 @@ from audioxai_gui.annotate.agreement import TIME_FREQUENCY
 from audioxai_gui.annotate.measures import ALL_REGIONS, RelevanceMap, alignment
 from audioxai_gui.annotate.regions import Region
 from audioxai_gui.annotate.sidecar import sidecar_path
-from audioxai_gui.audio.playback import Player
 from audioxai_gui.resources import EXAMPLE_AUDIO
 from audioxai_gui.ui.annotation.edit_dialog import RegionEditDialog
 from audioxai_gui.ui.annotation.region_table import COLUMNS
-from audioxai_gui.ui.backend import Backend
 from audioxai_gui.ui.main_window import MainWindow
 from audioxai_gui.ui.pane_stack import Selection
+from tests.ui_support import TIMEOUT_MS, make_backend, new_window, wait_explained
 
-TIMEOUT_MS = 30_000
 AUTOSAVE_LIMIT_MS = 2_000
-
-
-class SilentStream:
-    """Stands in for a sounddevice stream: starts and stops, never calls back (plays until stopped)."""
-
-    def __init__(self, **kwargs):
-        pass
-
-    def start(self):
-        pass
-
-    def stop(self):
-        pass
-
-    def close(self):
-        pass
 
 
 @pytest.fixture(scope="module")
 def backend(model_pair):
-    from audioxai_gui.explain.composites import COMPOSITES
     from audioxai_gui.explain.engine import ExplanationEngine
 
-    waveform, spectrogram = model_pair
-    return Backend(
-        ExplanationEngine("cpu"),
-        [waveform.card, spectrogram.card],
-        [],
-        {"waveform": waveform, "spectrogram": spectrogram},
-        list(COMPOSITES),
-    )
+    return make_backend(ExplanationEngine("cpu"), model_pair)
 
 
 @pytest.fixture
@@ -73,15 +47,10 @@ def dialogs(monkeypatch):
 
 
 def open_window(qtbot, tmp_path, backend, path, explained=True) -> MainWindow:
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, player=Player(stream_factory=SilentStream))
-    qtbot.addWidget(window)
-    window.resize(1200, 800)
-    window.show()
-    window.set_backend(backend)
+    window = new_window(qtbot, tmp_path, backend)
     window.open_file(path)
     if explained:
-        qtbot.waitUntil(lambda: all(window.displays.values()) and not window.runner.pending(), timeout=TIMEOUT_MS)
+        wait_explained(qtbot, window)
     else:
         qtbot.waitUntil(lambda: window.clip is not None, timeout=TIMEOUT_MS)
     window.extensions["annotation"].sync()

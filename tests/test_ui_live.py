@@ -11,17 +11,14 @@ import pytest
 import soundfile as sf
 from PySide6 import QtCore
 
-from audioxai_gui.audio.playback import Player
 from audioxai_gui.features import spectrogram_db
 from audioxai_gui.live.capture import CaptureError, InputDevice
 from audioxai_gui.live.ringbuffer import RingBuffer
 from audioxai_gui.live.scheduler import rms_dbfs
-from audioxai_gui.ui.backend import Backend
 from audioxai_gui.ui.live.history import ScrollingHistory, place_on_timeline
-from audioxai_gui.ui.main_window import MainWindow
+from tests.ui_support import TIMEOUT_MS, make_backend, new_window
 
 CAPTURE_RATE = 16000  # not the models' 8 kHz, so every path resamples
-TIMEOUT_MS = 30_000
 
 
 class FakeCapture:
@@ -70,20 +67,6 @@ class GatedEngine:
         return self.engine.explain(*args, **kwargs)
 
 
-class NoStream:
-    def __init__(self, **kwargs):
-        pass
-
-    def start(self):
-        pass
-
-    def stop(self):
-        pass
-
-    def close(self):
-        pass
-
-
 def tone(seconds: float, amplitude: float = 0.5, hz: float = 440.0) -> np.ndarray:
     t = np.arange(round(seconds * CAPTURE_RATE)) / CAPTURE_RATE
     return (amplitude * np.sin(2 * np.pi * hz * t)).astype(np.float32)
@@ -98,22 +81,9 @@ def engine():
 
 @pytest.fixture
 def window(qtbot, tmp_path, random_pair, engine):
-    from audioxai_gui.explain.composites import COMPOSITES
 
     waveform, spectrogram = random_pair
-    backend = Backend(
-        GatedEngine(engine),
-        [waveform.card, spectrogram.card],
-        [],
-        {"waveform": waveform, "spectrogram": spectrogram},
-        list(COMPOSITES),
-    )
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, player=Player(stream_factory=NoStream))
-    qtbot.addWidget(window)
-    window.resize(1200, 800)
-    window.show()
-    window.set_backend(backend)
+    window = new_window(qtbot, tmp_path, make_backend(GatedEngine(engine), random_pair))
     FakeCapture.start_error = None
     FakeCapture.created = []
     live = window.extensions["live"]

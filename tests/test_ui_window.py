@@ -9,62 +9,21 @@ from PySide6 import QtCore, QtWidgets
 
 from audioxai_gui.audio.playback import PlaybackError, Player
 from audioxai_gui.resources import EXAMPLE_AUDIO
-from audioxai_gui.ui.backend import Backend
-from audioxai_gui.ui.main_window import MainWindow
-
-TIMEOUT_MS = 30_000
-
-
-class FakeStream:
-    """Stands in for a sounddevice stream: accepts start/stop, never calls back (so it plays forever)."""
-
-    def __init__(self, **kwargs):
-        self.started = False
-
-    def start(self):
-        self.started = True
-
-    def stop(self):
-        self.started = False
-
-    def close(self):
-        pass
+from tests.ui_support import TIMEOUT_MS, make_backend, new_window, wait_explained
 
 
 @pytest.fixture(scope="module")
 def backend(model_pair):
-    from audioxai_gui.explain.composites import COMPOSITES
     from audioxai_gui.explain.engine import ExplanationEngine
 
-    waveform, spectrogram = model_pair
-    return Backend(
-        ExplanationEngine("cpu"),
-        [waveform.card, spectrogram.card],
-        [],
-        {"waveform": waveform, "spectrogram": spectrogram},
-        list(COMPOSITES),
-    )
-
-
-def _new_window(qtbot, tmp_path, backend, player=None) -> MainWindow:
-    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-    window = MainWindow(settings=settings, player=player or Player(stream_factory=FakeStream))
-    qtbot.addWidget(window)
-    window.resize(1200, 800)
-    window.show()
-    window.set_backend(backend)
-    return window
-
-
-def _wait_explained(qtbot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: all(window.displays.values()) and not window.runner.pending(), timeout=TIMEOUT_MS)
+    return make_backend(ExplanationEngine("cpu"), model_pair)
 
 
 @pytest.fixture
 def window(qtbot, tmp_path, backend):
-    window = _new_window(qtbot, tmp_path, backend)
+    window = new_window(qtbot, tmp_path, backend)
     window.open_file(EXAMPLE_AUDIO)
-    _wait_explained(qtbot, window)
+    wait_explained(qtbot, window)
     return window
 
 
@@ -143,7 +102,7 @@ def test_a_superseded_explanation_is_never_drawn(window, qtbot):
     classes = window.displays["spectrogram"].explanation.classes
     window.set_target(classes[1])
     window.set_target(classes[2])  # supersedes the first request before it can finish
-    _wait_explained(qtbot, window)
+    wait_explained(qtbot, window)
     qtbot.wait(100)
     for display in window.displays.values():
         assert display.explanation.classes[display.explanation.target] == classes[2]
@@ -164,9 +123,9 @@ def test_no_output_device_is_reported_and_the_rest_works(qtbot, tmp_path, backen
     def no_device(**kwargs):
         raise PlaybackError("no audio output device: none found")
 
-    window = _new_window(qtbot, tmp_path, backend, player=Player(stream_factory=no_device))
+    window = new_window(qtbot, tmp_path, backend, player=Player(stream_factory=no_device))
     window.open_file(EXAMPLE_AUDIO)
-    _wait_explained(qtbot, window)
+    wait_explained(qtbot, window)
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Space)
     assert "no audio output device" in window.statusBar().currentMessage()
     assert not window.playback.is_playing
@@ -188,16 +147,16 @@ def test_a_bad_file_shows_the_error_and_keeps_the_analysis(window, qtbot, tmp_pa
 def test_session_round_trip_reopens_the_same_view(window, qtbot, tmp_path, backend):
     target = window.displays["waveform"].explanation.classes[3]
     window.set_target(target)
-    _wait_explained(qtbot, window)
+    wait_explained(qtbot, window)
     window.stack.set_time_range(0.3, 0.8)
     window.controls.sign_filter.setCurrentIndex(window.controls.sign_filter.findData("positive"))
     window.controls.frequency_axis.setCurrentText("mel")
     window.pane_actions["waveform_tf"].trigger()  # hide the third pane
     path = window.save_session(tmp_path / "view.audioxai.json")
 
-    reopened = _new_window(qtbot, tmp_path, backend)
+    reopened = new_window(qtbot, tmp_path, backend)
     reopened.open_session(path)
-    _wait_explained(qtbot, reopened)
+    wait_explained(qtbot, reopened)
     qtbot.waitUntil(lambda: reopened._pending_view is None, timeout=TIMEOUT_MS)
     assert reopened.stack.time_range() == pytest.approx((0.3, 0.8), abs=1e-6)
     assert reopened.display.sign_filter == "positive" and reopened.display.frequency_axis == "mel"
@@ -235,11 +194,11 @@ def test_a_long_file_is_explained_window_by_window_with_progress(qtbot, tmp_path
     samples = np.tile(sf.read(EXAMPLE_AUDIO, dtype="float32")[0], 6)  # ~13 s: several model windows
     path = tmp_path / "long.wav"
     sf.write(path, samples, rate)
-    window = _new_window(qtbot, tmp_path, backend)
+    window = new_window(qtbot, tmp_path, backend)
     progress = []
     window.progress.valueChanged.connect(progress.append)
     window.open_file(path)
-    _wait_explained(qtbot, window)
+    wait_explained(qtbot, window)
     assert window.clip.duration == pytest.approx(len(samples) / rate)
     assert any(0 < value < 1000 for value in progress), "intermediate progress was shown"
     assert len(window.displays["waveform"].explanation.window_starts) > 1

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..atomic import atomic_write
+from ..atomic import atomic_write, read_json_object
 from ..features import FeatureSpec
 
 CARD_SCHEMA = 1
@@ -87,11 +87,9 @@ class ModelCard:
     def load(cls, path: Path) -> ModelCard:
         path = Path(path)
         try:
-            data = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelLoadError(f"model card {path}: cannot read JSON ({exc})") from exc
-        if not isinstance(data, dict):
-            raise ModelLoadError(f"model card {path}: expected a JSON object")
+            data = read_json_object(path)
+        except ValueError as exc:
+            raise ModelLoadError(f"model card {path}: {exc}") from exc
         if data.get("schema", CARD_SCHEMA) > CARD_SCHEMA:
             raise ModelLoadError(f"model card {path}: schema {data['schema']} is newer than this AudioXAI supports")
         required = ("name", "input_kind", "architecture", "classes", "sample_rate", "input_length", "weights")
