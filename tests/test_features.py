@@ -57,3 +57,13 @@ def test_framing_frame_counts_and_round_trip():
         Framing(n_fft=128, win_length=256)
     with pytest.raises(ValueError, match="unknown feature kind"):
         FeatureSpec(kind="cqt")
+
+
+@pytest.mark.parametrize("name", ["hann", "hamming", "blackman"])
+def test_windows_match_scipy(name):
+    import scipy.signal
+
+    framing = Framing(n_fft=256, win_length=200, window=name)
+    expected = np.zeros(256)
+    expected[28:228] = scipy.signal.get_window(name, 200, fftbins=True)
+    np.testing.assert_allclose(framing.window_array(), expected, atol=1e-12)
