@@ -130,3 +130,14 @@ def test_cropping_drops_padding_after_the_audio():
 def test_bad_maps_are_rejected(build, message):
     with pytest.raises(MeasureError, match=message):
         build()
+
+
+def test_a_point_region_covers_nothing_and_says_so():
+    from audioxai_gui.annotate.measures import alignment_per_region
+
+    relevance = RelevanceMap(np.linspace(0.1, 1.0, 100), np.arange(100) / 100)
+    span, click = Region(0.1, 0.3), Region(0.5, 0.5, label="click")
+    assert alignment(relevance, [span, click]) == alignment(relevance, [span])
+    alone = alignment_per_region(relevance, [span, click])[click.id]
+    assert alone.n_inside == 0 and alone.baseline == 0.0 and np.isnan(alone.rank_accuracy)
+    assert "cover no time step" in alone.reason

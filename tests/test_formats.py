@@ -131,7 +131,7 @@ def test_audacity_real_export_with_spectral_lines(tmp_path):
     )
     result = read_regions(path)
     assert result.format == "audacity"
-    bark, unnamed = result.regions
+    bark, click, unnamed = result.regions
     assert (bark.start, bark.end, bark.low_hz, bark.high_hz, bark.label) == (
         0.5,
         1.25,
@@ -139,8 +139,9 @@ def test_audacity_real_export_with_spectral_lines(tmp_path):
         4000.0,
         "dog bark",
     )
+    assert (click.start, click.end, click.label, click.is_point) == (1.5, 1.5, "click", True)
     assert (unnamed.label, unnamed.is_box) == ("", False)
-    assert result.warnings == ["Labels 1.txt, line 3: point 'click' at 1.5 s skipped: regions need a length"]
+    assert result.warnings == []
 
 
 def test_audacity_writes_six_decimals_and_the_spectral_line(tmp_path):
@@ -287,9 +288,24 @@ Object class = "TextGrid"
 
 def test_textgrid_long_format_from_praat(tmp_path):
     result = read_regions(_write(tmp_path / "clip.TextGrid", PRAAT_LONG))
-    (word,) = result.regions
+    word, pop = result.regions
     assert (word.start, word.end, word.label, word.note) == (0.61, 1.3, 'say "seven"', "tier: words")
-    assert result.warnings == ["clip.TextGrid, line 34: point 'pop' at 1.75 s skipped: regions need a length"]
+    assert (pop.start, pop.end, pop.label, pop.is_point) == (1.75, 1.75, "pop", True)
+    assert result.warnings == []
+
+
+def test_textgrid_keeps_points_in_a_point_tier(tmp_path):
+    regions = [Region(0.2, 0.6, label="se"), Region(0.4, 0.4, label="click"), Region(0.9, 0.9, label="pop")]
+    path = tmp_path / "points.TextGrid"
+    write_regions(path, regions, duration=1.0)
+    text = path.read_text()
+    assert 'class = "TextTier"' in text and 'name = "points"' in text and "points: size = 2" in text
+    back = read_regions(path).regions
+    assert sorted((r.start, r.end, r.label, r.note) for r in back) == [
+        (0.2, 0.6, "se", ""),
+        (0.4, 0.4, "click", ""),
+        (0.9, 0.9, "pop", ""),
+    ]
 
 
 def test_textgrid_short_format_and_utf16_as_praat_saves_non_ascii(tmp_path):

@@ -31,6 +31,11 @@ class Region:
     id: str = field(default_factory=_new_id)
 
     @property
+    def is_point(self) -> bool:
+        """A zero-length mark (a click, a Praat point): kept and exchanged, covers no area in the measures."""
+        return self.start == self.end
+
+    @property
     def is_box(self) -> bool:
         return self.low_hz is not None and self.high_hz is not None
 
@@ -67,7 +72,7 @@ class Region:
                 return f"{name} must be a finite number, got {value!r}"
             if value < 0:
                 return f"{name} must not be negative, got {value:g}"
-        if not self.start < self.end:
+        if self.end < self.start:
             return f"start ({self.start:g} s) must be before end ({self.end:g} s)"
         if duration is not None and self.end > duration + DURATION_TOLERANCE_S:
             return f"ends at {self.end:g} s, after the end of the audio ({duration:g} s)"

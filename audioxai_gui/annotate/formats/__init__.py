@@ -211,16 +211,9 @@ def _format_for_writing(path: Path) -> AnnotationFormat:
 
 
 def _checked_regions(parsed: ParsedRegions, duration: float | None, strict: bool) -> list[Region]:
-    """Refuse invalid regions and duplicate ids; report (or refuse) regions past the audio's end.
-
-    Point labels (zero length) are reported and left out: a Region needs a positive length.
-    """
+    """Refuse invalid regions and duplicate ids; report (or refuse) regions past the audio's end."""
     regions, first_line_of_id = [], {}
     for line, region in parsed.rows:
-        if region.start == region.end:
-            parsed.warn(line, f"point {region.label!r} at {region.start:g} s skipped: regions need a length")
-            parsed.extra_columns.pop(region.id, None)
-            continue
         try:
             region.validate()
         except RegionError as exc:

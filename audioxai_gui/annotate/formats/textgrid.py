@@ -4,8 +4,9 @@ Praat itself reads text files as a stream of numbers, "strings" and <flags>, ski
 labels, ``[n]`` indices and ``!`` comments of the long format; so do we, which makes one reader serve both.
 
 Write: regions go to IntervalTiers "regions", "regions 2", ... (a region joins the first tier it does not
-overlap), gaps are empty intervals, the tiers span 0 to the audio duration. Read: every non-empty interval
-becomes a time region, every TextTier point a zero-length one (which ``read_regions`` reports and skips);
+overlap), gaps are empty intervals, the tiers span 0 to the audio duration; zero-length regions go to a
+TextTier "points". Read: every non-empty interval becomes a time region, every TextTier point a
+zero-length one;
 the tier name is kept in the note unless it is one of our own. Frequencies, notes and ids are lost.
 """
 
@@ -24,7 +25,8 @@ _TOKEN = re.compile(
     r"|(?P<skip>\[[^\]\n]*\]|![^\n]*|[A-Za-z_][\w?]*|[=:\s]+)"
 )
 TIER_NAME = "regions"
-_OWN_TIER = re.compile(rf"{TIER_NAME}( \d+)?")
+POINT_TIER_NAME = "points"
+_OWN_TIER = re.compile(rf"{TIER_NAME}( \d+)?|{POINT_TIER_NAME}")
 
 
 class _Tokens:
@@ -154,6 +156,17 @@ def _interval_tier_lines(number: int, name: str, regions: list[Region], xmax: fl
     return lines
 
 
+def _point_tier_lines(number: int, points: list[Region], xmax: float) -> list[str]:
+    lines = _tier_header(number, "TextTier", POINT_TIER_NAME, xmax) + [f"        points: size = {len(points)}"]
+    for index, point in enumerate(sorted(points, key=lambda p: p.start), start=1):
+        lines += [
+            f"        points [{index}]:",
+            f"            number = {point.start!r}",
+            f"            mark = {_quoted(point.label)}",
+        ]
+    return lines
+
+
 def _tier_header(number: int, tier_class: str, name: str, xmax: float) -> list[str]:
     return [
         f"    item [{number}]:",
@@ -174,12 +187,15 @@ def write(regions: list[Region], options: WriteOptions) -> RenderedFile:
     unlabelled = sum(not region.label.strip() for region in regions)
     if unlabelled:
         warnings.append(f"TextGrid: {unlabelled} region(s) without a label read back as gaps: lost")
-    tiers = _stack_into_tiers(regions)
+    points = [region for region in regions if region.is_point]
+    tiers = _stack_into_tiers([region for region in regions if not region.is_point])
     tier_lines = []
     for number, tier in enumerate(tiers, start=1):
         name = TIER_NAME if number == 1 else f"{TIER_NAME} {number}"
         tier_lines += _interval_tier_lines(number, name, tier, xmax)
-    tier_count = len(tiers)
+    if points:
+        tier_lines += _point_tier_lines(len(tiers) + 1, points, xmax)
+    tier_count = len(tiers) + bool(points)
     header = [
         'File type = "ooTextFile"',
         'Object class = "TextGrid"',
