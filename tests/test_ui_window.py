@@ -203,3 +203,21 @@ def test_a_long_file_is_explained_window_by_window_with_progress(qtbot, tmp_path
     assert any(0 < value < 1000 for value in progress), "intermediate progress was shown"
     assert len(window.displays["waveform"].explanation.window_starts) > 1
     assert not window.progress.isVisible()
+
+
+def test_dropping_a_file_opens_it(window, qtbot, tmp_path):
+    from PySide6 import QtGui
+
+    dropped = tmp_path / "dropped.wav"
+    sf.write(dropped, np.sin(np.linspace(0, 2000, 12000)).astype(np.float32) * 0.3, 8000)
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(dropped))])
+    position = QtCore.QPointF(100, 100)
+    actions = QtCore.Qt.DropAction.CopyAction
+    buttons, modifiers = QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier
+    enter = QtGui.QDragEnterEvent(position.toPoint(), actions, mime, buttons, modifiers)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    window.dropEvent(QtGui.QDropEvent(position, actions, mime, buttons, modifiers))
+    qtbot.waitUntil(lambda: window.clip is not None and window.clip.path == dropped, timeout=TIMEOUT_MS)
+    assert window.clip.duration == pytest.approx(1.5)
