@@ -151,7 +151,8 @@ def run_explain(args) -> int:
         if args.json:
             print(json.dumps(record))
         elif "error" in record:
-            print(f"{path}: error: {record['error']}", file=sys.stderr)
+            message = record["error"] if str(path) in record["error"] else f"{path}: {record['error']}"
+            print(f"error: {message}", file=sys.stderr)
         else:
             parts = [
                 f"{kind} model -> {m['predicted']} ({m['probabilities'][m['predicted']]:.1%})"
