@@ -32,11 +32,26 @@ GAP_SECONDS = 0.8  # silence after each clip: its last windows are analysed befo
 ONSET_FRACTION = 0.1  # a clip starts at its first sample above this fraction of its peak
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What the benchmark keeps of one live analysis; results themselves are dropped, as the window does."""
+
+    end_seconds: float
+    level_dbfs: float
+    predictions: dict  # role -> class name
+    ready: float  # perf_counter when a poll collected it
+
+    @classmethod
+    def of(cls, result, ready: float) -> Analysis:
+        predictions = {role: e.classes[e.predicted] for role, e in result.explanations.items()}
+        return cls(result.request.end_seconds, result.request.level_dbfs, predictions, ready)
+
+
 @dataclass
 class SessionLog:
     """What a driven session saw: analyses with the time a poll collected them, and where each clip sat."""
 
-    results: list = field(default_factory=list)  # (LiveResult, ready perf_counter)
+    results: list = field(default_factory=list)  # Analysis
     clips: list = field(default_factory=list)  # (path, stream seconds at launch, stream seconds after)
     arrivals: list = field(default_factory=list)  # (perf_counter, samples in the capture buffer)
     recording: np.ndarray | None = None
@@ -77,7 +92,7 @@ def play_and_poll(pipeline, clips: list[Path], record: bool = False) -> SessionL
             if update.error is not None:
                 raise RuntimeError(f"live session failed: {update.error}")
             now = time.perf_counter()
-            log.results += [(result, now) for result in update.results]
+            log.results += [Analysis.of(result, now) for result in update.results]
             log.arrivals.append((now, pipeline.capture.buffer.total_written))
             time.sleep(POLL_SECONDS)
 
@@ -97,12 +112,10 @@ def clip_predictions(log: SessionLog) -> list[dict]:
     """Per clip, each model's class for the loudest analysed window of the clip (the one holding all of it)."""
     rows = []
     for path, start, end in log.clips:
-        during = [result for result, _ in log.results if start < result.request.end_seconds <= end]
+        during = [analysis for analysis in log.results if start < analysis.end_seconds <= end]
         row = {"clip": path.name, "digit": path.name[0]}
         if during:
-            loudest = max(during, key=lambda result: result.request.level_dbfs)
-            for role, explanation in loudest.explanations.items():
-                row[role] = explanation.classes[explanation.predicted]
+            row.update(max(during, key=lambda analysis: analysis.level_dbfs).predictions)
         rows.append(row)
     return rows
 
@@ -117,7 +130,7 @@ def onset_latencies(log: SessionLog, sample_rate: int) -> list[float]:
         onset_total = round(start * sample_rate) + int(loud[0])
         arrived = arrival_times[np.searchsorted(arrival_totals, onset_total + 1)]
         onset_seconds = onset_total / sample_rate
-        ready = [when for result, when in log.results if result.request.end_seconds >= onset_seconds]
+        ready = [analysis.ready for analysis in log.results if analysis.end_seconds >= onset_seconds]
         if ready:
             latencies.append(ready[0] - arrived)
     return latencies

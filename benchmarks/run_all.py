@@ -46,6 +46,18 @@ def machine() -> str:
     )
 
 
+def _sections(text: str) -> dict[str, str]:
+    """Existing '## title' sections of RESULTS.md, so a partial run keeps the others."""
+    sections, title = {}, None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            title = line[3:].strip()
+            sections[title] = ""
+        elif title is not None:
+            sections[title] += line + "\n"
+    return sections
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated suites: " + ", ".join(SUITES))
@@ -53,14 +65,8 @@ def main() -> int:
     parser.add_argument("--live-minutes", type=float, default=1.0, help="length of the live-latency run")
     args = parser.parse_args()
     chosen = args.only.split(",") if args.only else list(SUITES)
-    sections = [
-        "# Benchmark results",
-        "",
-        f"Machine: {machine()}",
-        f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
-        "",
-        "Measured, not asserted; regenerate with `make bench` (or `python benchmarks/run_all.py`).",
-    ]
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the GUI suites need no display
+    tables = _sections(RESULTS.read_text()) if RESULTS.exists() else {}
     for key in chosen:
         module_name, title = SUITES[key]
         try:
@@ -70,9 +76,25 @@ def main() -> int:
         kwargs = {"engine": {"device": args.device}, "live": {"minutes": args.live_minutes}}.get(key, {})
         table = markdown_table(module.run(**kwargs))
         print(f"\n## {title}\n\n{table}", flush=True)
-        sections += ["", f"## {title}", "", table]
-    RESULTS.write_text("\n".join(sections) + "\n")
+        tables[title] = (
+            f"\n{table}\n\nMachine: {machine()}; {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n\n"
+        )
+        _write(tables)
     return 0
+
+
+def _write(tables: dict[str, str]) -> None:
+    order = [title for _, title in SUITES.values()]
+    lines = [
+        "# Benchmark results",
+        "",
+        "Measured, not asserted; regenerate with `make bench` (or `python benchmarks/run_all.py [--only SUITES]`).",
+        "Each section names the machine and time it was measured.",
+        "",
+    ]
+    for title in sorted(tables, key=lambda t: order.index(t) if t in order else len(order)):
+        lines.append(f"## {title}\n{tables[title].rstrip()}\n")
+    RESULTS.write_text("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.signal
 
 from .ringbuffer import RingBuffer
 from .scheduler import SILENCE_FLOOR_DBFS, rms_dbfs
@@ -75,6 +74,8 @@ def resample_for_model(samples: np.ndarray, from_rate: int, to_rate: int) -> np.
     up, down = int(to_rate) // common, int(from_rate) // common
     if up == down:
         return values.copy()
+    import scipy.signal  # imported on first use: it costs 0.4 s at start-up
+
     return scipy.signal.resample_poly(values, up, down).astype(np.float32)
 
 

@@ -22,7 +22,6 @@ from ...annotate.formats import FORMATS, AnnotationFormatError, read_regions, wr
 from ...annotate.measures import MeasureError, RelevanceMap
 from ...annotate.regions import Region, RegionError
 from ...annotate.sidecar import Autosaver, SidecarError, load_sidecar
-from ...annotate.suggest import suggest_regions
 from ..pane_stack import Selection
 from .edit_dialog import RegionEditDialog
 from .region_items import RegionOverlay
@@ -383,6 +382,8 @@ class AnnotationController(QtCore.QObject):
         relevance = RelevanceMap(
             explanation.tf_relevance, explanation.frame_times(), explanation.band_frequencies()
         ).cropped(duration)
+        from ...annotate.suggest import suggest_regions  # scipy.ndimage: loaded when first asked
+
         regions = suggest_regions(relevance.values, relevance.times, relevance.freqs, top_percent, kind)
         # The last frame's cell reaches half a hop past its centre, which may be past the end of the audio.
         return [dataclasses.replace(region, end=min(region.end, duration)) for region in regions]
