@@ -252,9 +252,17 @@ def test_rms_dbfs_of_known_signals():
 def test_energy_gate_passes_speech_level_and_blocks_hiss():
     t = np.arange(8000) / 8000
     tone = np.sin(2 * np.pi * 440 * t)
-    assert should_analyse(0.1 * tone, threshold_db=-40.0)  # about -23 dBFS
-    assert not should_analyse(0.001 * tone, threshold_db=-40.0)  # about -63 dBFS
-    assert should_analyse(np.full(10, 0.01), threshold_db=-40.0)  # exactly at the threshold
+    assert should_analyse(0.1 * tone, threshold_db=-40.0, block=100)  # about -23 dBFS
+    assert not should_analyse(0.001 * tone, threshold_db=-40.0, block=100)  # about -63 dBFS
+    assert should_analyse(np.full(10, 0.01), threshold_db=-40.0, block=5)  # exactly at the threshold
+
+
+def test_gate_opens_as_soon_as_the_newest_block_is_loud():
+    window = np.zeros(8000)
+    window[-500:] = 0.03  # a word just starting: -36.5 dBFS over its 2000-sample block, -42.5 over the window
+    assert rms_dbfs(window) < -40.0
+    assert should_analyse(window, threshold_db=-40.0, block=2000)
+    assert not should_analyse(np.full(8000, 1e-4), threshold_db=-40.0, block=2000)
 
 
 # ---------------------------------------------------------------- resampling

@@ -95,6 +95,17 @@ def rms_dbfs(samples: np.ndarray) -> float:
     return 10.0 * float(np.log10(mean_square))
 
 
-def should_analyse(samples: np.ndarray, threshold_db: float) -> bool:
-    """Energy gate: analyse only chunks at or above ``threshold_db`` dBFS (relevance of silence is noise)."""
-    return rms_dbfs(samples) >= threshold_db
+def short_term_dbfs(samples: np.ndarray, block: int) -> float:
+    """Level of the loudest ``block``-long stretch: a word starting at the end of a window counts at once."""
+    values = np.asarray(samples, dtype=np.float64)
+    usable = values.size // block * block if block > 0 else 0
+    if usable == 0:
+        return rms_dbfs(values)
+    blocks = values[values.size - usable :].reshape(-1, block)
+    return max(rms_dbfs(chunk) for chunk in blocks)
+
+
+def should_analyse(samples: np.ndarray, threshold_db: float, block: int) -> bool:
+    """Energy gate: analyse a window whose loudest ``block`` reaches ``threshold_db`` dBFS (silence explains
+    nothing). The whole window's level would keep a quiet word's onset gated until most of it had arrived."""
+    return short_term_dbfs(samples, block) >= threshold_db

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...live.scheduler import rms_dbfs
+from ...live.scheduler import rms_dbfs, should_analyse
 from .analysis import LiveAnalyser, LiveRequest, LiveResult
 from .history import ScrollingHistory
 
@@ -126,10 +126,10 @@ class LivePipeline:
             self._recording.append(samples.copy())
 
     def _schedule(self) -> None:
-        level = rms_dbfs(self._tail)
-        if self.settings.gate_enabled and level < self.settings.gate_dbfs:
+        if self.settings.gate_enabled and not should_analyse(self._tail, self.settings.gate_dbfs, self._hop_samples):
             self.gated += 1
             return
+        level = rms_dbfs(self._tail)
         request = LiveRequest(self._tail.copy(), self.sample_rate, self.stream_seconds, level, time.perf_counter())
         self.analyser.submit(request)
 
