@@ -244,3 +244,15 @@ def test_builtin_example_is_a_short_8k_mono_clip_with_speech():
     assert audio.sample_rate == 8000 and audio.channels == 1
     assert audio.duration == pytest.approx(1.0)  # one model window: explained in one pass
     assert not audio.is_silent
+
+
+def test_resampling_in_memory_matches_decoding_at_the_target_rate(tmp_path):
+    """The window resamples once-decoded audio per model rate; the model must see what load_audio gives."""
+    path = tmp_path / "tone.wav"
+    t = np.arange(3 * 44100) / 44100
+    sf.write(path, (0.4 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 44100)
+    audio = load_audio(path)
+    resampled = audio.resampled(8000)
+    assert resampled.sample_rate == 8000 and resampled.source_rate == 44100 and resampled.path == path
+    np.testing.assert_allclose(resampled.samples, load_audio(path, 8000).samples, atol=1e-4)
+    assert audio.resampled(44100) is audio

@@ -189,7 +189,7 @@ def peak_normalised_cross_correlation(signal: np.ndarray, reference: np.ndarray)
 
 
 def test_played_chirp_is_captured(pulse, tmp_path):
-    from audioxai_gui.live.capture import resample_for_model
+    from audioxai_gui.audio.io import resample
 
     chirp = exponential_chirp(SINK_RATE)
     wav_path = tmp_path / "chirp.wav"
@@ -203,7 +203,7 @@ def test_played_chirp_is_captured(pulse, tmp_path):
     assert len(captured) >= CHIRP_SECONDS * result["sample_rate"]
     assert result["silence_level"] < -90.0
     assert result["loudest_level"] == pytest.approx(20 * np.log10(CHIRP_AMPLITUDE / np.sqrt(2)), abs=1.0)
-    at_sink_rate = resample_for_model(captured, result["sample_rate"], SINK_RATE)
+    at_sink_rate = resample(captured, result["sample_rate"], SINK_RATE)
     assert peak_normalised_cross_correlation(at_sink_rate, chirp) > 0.8
 
 

@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from audioxai_gui.live.capture import CaptureError, LiveCapture, list_input_devices, resample_for_model
+from audioxai_gui.audio.io import resample
+from audioxai_gui.live.capture import CaptureError, LiveCapture, list_input_devices
 from audioxai_gui.live.ringbuffer import RingBuffer
 from audioxai_gui.live.scheduler import SILENCE_FLOOR_DBFS, LatestWinsScheduler, rms_dbfs, should_analyse
 
@@ -269,11 +270,11 @@ def test_gate_opens_as_soon_as_the_newest_block_is_loud():
 
 
 @pytest.mark.parametrize("from_rate", [44100, 48000, 16000])
-def test_resample_for_model_keeps_frequency_and_level(from_rate):
+def test_resampling_a_live_chunk_keeps_frequency_and_level(from_rate):
     t = np.arange(from_rate) / from_rate
     tone = (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
 
-    resampled = resample_for_model(tone, from_rate, 8000)
+    resampled = resample(tone, from_rate, 8000)
 
     assert resampled.dtype == np.float32 and resampled.shape == (8000,)
     spectrum = np.abs(np.fft.rfft(resampled))
@@ -281,15 +282,15 @@ def test_resample_for_model_keeps_frequency_and_level(from_rate):
     assert rms_dbfs(resampled[400:-400]) == pytest.approx(rms_dbfs(tone), abs=0.1)
 
 
-def test_resample_for_model_rejects_bad_rates_and_shapes():
+def test_resampling_rejects_bad_rates_and_shapes():
     with pytest.raises(ValueError, match="from_rate"):
-        resample_for_model(np.zeros(10), 0, 8000)
+        resample(np.zeros(10), 0, 8000)
     with pytest.raises(ValueError, match="to_rate"):
-        resample_for_model(np.zeros(10), 8000, 22050.5)
+        resample(np.zeros(10), 8000, 22050.5)
     with pytest.raises(ValueError, match="1-D"):
-        resample_for_model(np.zeros((10, 2)), 16000, 8000)
+        resample(np.zeros((10, 2)), 16000, 8000)
     same = np.ones(5, dtype=np.float32)
-    assert resample_for_model(same, 8000, 8000) is not same
+    assert resample(same, 8000, 8000) is not same
 
 
 # ---------------------------------------------------------------- capture plumbing (fake PortAudio)

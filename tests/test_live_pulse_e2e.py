@@ -62,12 +62,12 @@ def test_live_predictions_name_the_spoken_digits(shipped_pair, fsdd_dir, tmp_pat
         correct = [row["clip"] for row in predictions if row.get(role) == row["digit"]]
         assert len(correct) >= 7, f"{role} model named the digit for only {correct}: {predictions}"
     # What the pipeline captured is what was played (resampled from the device's rate to the clip's).
-    from audioxai_gui.live.capture import resample_for_model
+    from audioxai_gui.audio.io import resample
 
     recording, rate = np.load(tmp_path / "recording.npy"), result["sample_rate"]
     for path, start, end in result["clips"][:3]:
         clip, clip_rate = soundfile.read(path, dtype="float32")
-        heard = resample_for_model(recording[round(start * rate) : round(end * rate)], rate, clip_rate)
+        heard = resample(recording[round(start * rate) : round(end * rate)], rate, clip_rate)
         assert peak_normalised_cross_correlation(heard, clip) > 0.9, path
 
 

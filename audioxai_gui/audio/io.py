@@ -103,6 +103,30 @@ class Audio:
         """Length in seconds."""
         return len(self.samples) / self.sample_rate
 
+    def resampled(self, rate: int) -> Audio:
+        """The same audio at ``rate``, without decoding the file again."""
+        if rate == self.sample_rate:
+            return self
+        return Audio(resample(self.samples, self.sample_rate, rate), rate, self.path, self.source_rate, self.channels)
+
+
+def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    """Resample 1-D samples with the filter ``load_audio`` streams through (soxr HQ), as float32.
+
+    The one resampler of the project: files, model inputs and live chunks all go through it.
+    """
+    for name, rate in (("from_rate", from_rate), ("to_rate", to_rate)):
+        if rate != int(rate) or rate <= 0:
+            raise ValueError(f"{name} must be a positive whole number of Hz, got {rate!r}")
+    values = np.asarray(samples, dtype=np.float32)
+    if values.ndim != 1:
+        raise ValueError(f"resample takes 1-D samples, got shape {values.shape}")
+    if int(from_rate) == int(to_rate):
+        return values.copy()
+    import soxr  # a librosa dependency; imported here so plain loads skip it
+
+    return soxr.resample(values, int(from_rate), int(to_rate), quality=RESAMPLE_QUALITY).astype(np.float32)
+
 
 @dataclass(frozen=True)
 class AudioInfo:

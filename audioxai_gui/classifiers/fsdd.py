@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile
+
+from ..audio.io import load_audio
 
 DEFAULT_FSDD = Path(__file__).resolve().parents[3] / "shared" / "data" / "fsdd"
 FSDD_CREDIT = {
@@ -45,11 +46,6 @@ def load_fsdd(root: Path = DEFAULT_FSDD, sample_rate: int = 8000) -> list[Record
         match = _NAME.match(path.name)
         if not match:
             continue
-        samples, rate = soundfile.read(path, dtype="float32", always_2d=True)
-        samples = samples.mean(axis=1)
-        if rate != sample_rate:
-            import librosa
-
-            samples = librosa.resample(samples, orig_sr=rate, target_sr=sample_rate)
+        samples = load_audio(path, sample_rate).samples
         recordings.append(Recording(samples, int(match[1]), match[2], int(match[3])))
     return recordings

@@ -1,13 +1,12 @@
 """Microphone capture into a RingBuffer through sounddevice (PortAudio), without Qt.
 
 The stream runs at the device's native rate (asking a device for 8 kHz often fails or resamples
-badly); ``resample_for_model`` converts the chunk the model sees. sounddevice is imported only when
+badly); ``audio.io.resample`` converts the chunk the model sees. sounddevice is imported only when
 capture is used, so the rest of the application (and its tests) work on machines without PortAudio.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import dataclass
 
@@ -60,23 +59,6 @@ def list_input_devices() -> list[InputDevice]:
         for index, info in enumerate(sd.query_devices())
         if info["max_input_channels"] > 0
     ]
-
-
-def resample_for_model(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
-    """Polyphase resampling of a 1-D chunk (about 1 ms for 1 s at 44.1 kHz -> 8 kHz), as float32."""
-    for name, rate in (("from_rate", from_rate), ("to_rate", to_rate)):
-        if rate != int(rate) or rate <= 0:
-            raise ValueError(f"{name} must be a positive whole number of Hz, got {rate!r}")
-    values = np.asarray(samples, dtype=np.float32)
-    if values.ndim != 1:
-        raise ValueError(f"resample_for_model takes 1-D samples, got shape {values.shape}")
-    common = math.gcd(int(from_rate), int(to_rate))
-    up, down = int(to_rate) // common, int(from_rate) // common
-    if up == down:
-        return values.copy()
-    import scipy.signal  # imported on first use: it costs 0.4 s at start-up
-
-    return scipy.signal.resample_poly(values, up, down).astype(np.float32)
 
 
 class LiveCapture:

@@ -89,11 +89,9 @@ class Clip:
 
 
 def open_clip(path: str | Path, rates: set[int], grids=(), cancelled: Callable[[], bool] = lambda: False) -> Clip:
-    """Decode ``path`` once at its own rate (display, playback) and once per other model rate."""
+    """Decode ``path`` once at its own rate (display, playback) and resample it for each other model rate."""
     audio = load_audio(path)
-    by_rate = {audio.sample_rate: audio.samples}
-    for rate in sorted(rates - {audio.sample_rate}):
-        by_rate[rate] = load_audio(path, target_rate=rate).samples
+    by_rate = {rate: audio.resampled(rate).samples for rate in rates | {audio.sample_rate}}
     clip = Clip(audio, by_rate, PeakPyramid(audio.samples))
     for grid in grids:
         clip.image(grid, cancelled)

@@ -51,7 +51,18 @@ def region_text(region: Region) -> str:
     return region.label or "(no label)"
 
 
-class _SpanItem(pg.LinearRegionItem):
+class _ClickReporting:
+    """Left clicks (and double clicks) on a region item go to its overlay; other buttons to pyqtgraph."""
+
+    def mouseClickEvent(self, ev):
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.overlay.item_clicked(self, ev.double())
+        else:
+            super().mouseClickEvent(ev)
+
+
+class _SpanItem(_ClickReporting, pg.LinearRegionItem):
     """A region's time span on one pane (a box's, read-only, on the waveform pane)."""
 
     def __init__(self, overlay: RegionOverlay, region_id: str, movable: bool):
@@ -80,15 +91,8 @@ class _SpanItem(pg.LinearRegionItem):
         start, end = self.getRegion()
         return {"start": float(start), "end": float(end)}
 
-    def mouseClickEvent(self, ev):
-        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            ev.accept()
-            self.overlay.item_clicked(self, ev.double())
-        else:
-            super().mouseClickEvent(ev)
 
-
-class _BoxItem(pg.ROI):
+class _BoxItem(_ClickReporting, pg.ROI):
     """A time-frequency box on a spectrogram pane; y is the pane's display coordinate (linear, log or mel)."""
 
     def __init__(self, overlay: RegionOverlay, region_id: str, editable: bool):
@@ -127,13 +131,6 @@ class _BoxItem(pg.ROI):
         else:
             low_hz, high_hz = (float(hz) for hz in self.pane.frequency_scale.to_hz(displayed))
         return {"start": float(start), "end": float(start + width), "low_hz": max(0.0, low_hz), "high_hz": high_hz}
-
-    def mouseClickEvent(self, ev):
-        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
-            ev.accept()
-            self.overlay.item_clicked(self, ev.double())
-        else:
-            super().mouseClickEvent(ev)
 
 
 def _pane_kind(pane: Pane) -> str:

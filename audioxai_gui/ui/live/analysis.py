@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...live.capture import resample_for_model
+from ...audio.io import resample
 from ...live.scheduler import LatestWinsScheduler
 
 STOP_TIMEOUT_S = 30.0  # one explanation on a slow CPU; a worker still alive after this is a bug
@@ -52,7 +52,7 @@ class LiveResult:
 
 def model_window(samples: np.ndarray, sample_rate: int, card) -> np.ndarray:
     """The model's input: the newest ``card.input_length`` samples at its rate (zeros before the stream)."""
-    resampled = resample_for_model(samples, sample_rate, card.sample_rate)[-card.input_length :]
+    resampled = resample(samples, sample_rate, card.sample_rate)[-card.input_length :]
     if len(resampled) == card.input_length:
         return resampled
     return np.concatenate([np.zeros(card.input_length - len(resampled), np.float32), resampled])
