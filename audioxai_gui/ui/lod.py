@@ -67,10 +67,16 @@ class PeakPyramid:
 
 
 class ColumnPyramid:
-    """Column-decimated copies of a (rows, columns) map: the image of any time range at about screen width."""
+    """Column-decimated copies of a (rows, columns) map: the image of any time range at about screen width.
 
-    def __init__(self, image: np.ndarray, reduce, min_columns: int = 1024):
+    The map may be a sample of a larger one: column j of ``image`` stands for original columns
+    [origin + j * stride, origin + (j + 1) * stride) (a spectrogram overview or tile); ``view`` and ``value``
+    take and return original columns either way.
+    """
+
+    def __init__(self, image: np.ndarray, reduce, min_columns: int = 1024, *, origin: int = 0, stride: int = 1):
         self.image = np.asarray(image, dtype=np.float32)
+        self.origin, self.stride = origin, stride
         self.levels: list[tuple[int, np.ndarray]] = []
         level, step = self.image, 1
         while level.shape[1] > min_columns * PYRAMID_BASE:
@@ -82,14 +88,28 @@ class ColumnPyramid:
     def shape(self) -> tuple[int, int]:
         return self.image.shape
 
+    @property
+    def stop(self) -> int:
+        """The first original column after the ones this map stands for."""
+        return self.origin + self.image.shape[1] * self.stride
+
+    def covers(self, start: int, stop: int) -> bool:
+        return self.origin <= start and stop <= self.stop
+
+    def value(self, row: int, column: int) -> float | None:
+        """The cell standing for original ``column``, or None outside the map."""
+        local = (column - self.origin) // self.stride
+        return float(self.image[row, local]) if 0 <= local < self.image.shape[1] else None
+
     def view(self, start: int, stop: int, max_columns: int) -> tuple[np.ndarray, int, int]:
-        """(image, first_column, step) covering columns [start, stop) with at least ``max_columns`` columns
-        where the data has them; column j of the result starts at original column first_column + j * step."""
-        start, stop = max(0, int(start)), min(self.image.shape[1], int(stop))
+        """(image, first_column, step) covering original columns [start, stop) with at least ``max_columns``
+        columns where the data has them; column j of the result starts at original column first_column + j * step."""
+        start = max(0, (int(start) - self.origin) // self.stride)
+        stop = min(self.image.shape[1], -(-(int(stop) - self.origin) // self.stride))
         step, level = 1, self.image
         for level_step, level_image in self.levels:
             if (stop - start) / level_step < max_columns:
                 break
             step, level = level_step, level_image
         first, last = start // step, max(start // step + 1, -(-stop // step))
-        return level[:, first:last], first * step, step
+        return level[:, first:last], self.origin + first * step * self.stride, step * self.stride

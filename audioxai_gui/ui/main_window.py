@@ -288,11 +288,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stack.set_duration(clip.duration)
         waveform = self.stack.panes["waveform"]
         waveform.set_audio(clip.peaks, clip.audio.sample_rate)
+        grid = self.backend.models["spectrogram"].card.features
+        self.stack.show_spectrogram(clip, grid)  # a long clip: overview and tiles until the full image
         for pane in self.stack.spectrogram_panes():
             pane.set_relevance(None, None)
         self._apply_pending_view()
         self.statusBar().showMessage(f"{clip.path.name}: {clip.duration:.2f} s at {clip.audio.sample_rate} Hz", 5000)
-        grid = self.backend.models["spectrogram"].card.features
         self.runner.submit(
             "image",
             lambda progress, cancelled: clip.image(grid, cancelled),
@@ -303,8 +304,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.explain_all()
 
     def _show_background(self, image) -> None:
-        for pane in self.stack.spectrogram_panes():
-            pane.set_spectrogram(image.pyramid, image.grid, image.db_range)
+        self.stack.show_full_spectrogram(image)
         self._apply_pending_view()
 
     # --- explaining -------------------------------------------------------------------------

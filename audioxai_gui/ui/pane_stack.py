@@ -1,4 +1,7 @@
-"""The panes stacked on one shared time axis in one GraphicsLayout (so one export captures them all)."""
+"""The panes stacked on one shared time axis in one GraphicsLayout (so one export captures them all).
+
+The stack also feeds its spectrogram panes a long clip's overview and the tiles they ask for.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,9 @@ from dataclasses import dataclass
 import pyqtgraph as pg
 from PySide6 import QtCore
 
+from .clip import GridImage, StagedSpectrogram, TileRequest
 from .panes import Pane, SpectrogramPane, WaveformPane
+from .worker import TaskRunner
 
 PANE_STRETCH = {"waveform": 2, "spectrogram": 3, "waveform_tf": 3}
 MIN_VISIBLE_SECONDS = 0.002
@@ -57,6 +62,13 @@ class PaneStack(QtCore.QObject):
             pane.view.selectionDragged.connect(lambda rect, done, p=pane: self._on_drag(p, rect, done))
             pane.view.cursorClicked.connect(self.set_cursor)
         self.widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        # The overview and tiles get a thread of their own: on the window's runner they would queue behind the
+        # full spectrogram and an explanation, which hold its threads for exactly as long as tiles are useful.
+        self.spectrogram_jobs = TaskRunner(self, threads=1)
+        self.staged: StagedSpectrogram | None = None
+        self._tile_in_flight: TileRequest | None = None
+        for pane in self.spectrogram_panes():
+            pane.tileWanted.connect(self._compute_tile)
         self.relayout()
 
     @property
@@ -128,6 +140,63 @@ class PaneStack(QtCore.QObject):
 
     def spectrogram_panes(self) -> list[SpectrogramPane]:
         return [pane for pane in self.panes.values() if isinstance(pane, SpectrogramPane)]
+
+    # --- the spectrogram in stages ---------------------------------------------------------
+    def show_spectrogram(self, clip, grid) -> None:
+        """A new clip: a long one shows its overview within milliseconds and tiles of the view on demand, until
+        ``show_full_spectrogram``; a short one just waits for that."""
+        self.spectrogram_jobs.cancel("overview")
+        self._cancel_tile()
+        if not clip.is_long(grid):
+            self.staged = None
+            return
+        staged = self.staged = StagedSpectrogram(clip, grid)
+        for pane in self.spectrogram_panes():
+            pane.show_staged(staged)
+        self.spectrogram_jobs.submit(
+            "overview",
+            lambda progress, cancelled: clip.overview(grid),
+            on_done=lambda image: self._overview_ready(staged, image),
+        )
+
+    def show_full_spectrogram(self, image: GridImage) -> None:
+        """The full-resolution spectrogram: it replaces the overview and every tile."""
+        if self.staged is not None and self.staged.grid == image.grid:
+            self._cancel_tile()
+            self.staged.set_full(image)
+            self._redraw_spectrograms()
+            return
+        for pane in self.spectrogram_panes():
+            pane.set_spectrogram(image.pyramid, image.grid, image.db_range)
+
+    def _overview_ready(self, staged: StagedSpectrogram, image: GridImage) -> None:
+        staged.overview = image
+        self._redraw_spectrograms()
+
+    def _compute_tile(self, request: TileRequest) -> None:
+        """Compute the tile a pane asked for; a newer request supersedes it (the panes share one view)."""
+        staged = self.staged
+        if staged is None or request == self._tile_in_flight:
+            return
+        self._tile_in_flight = request
+        self.spectrogram_jobs.submit(
+            "tile",
+            lambda progress, cancelled: staged.clip.tile(staged.grid, request, cancelled),
+            on_done=lambda image: self._tile_ready(staged, request, image),
+        )
+
+    def _cancel_tile(self) -> None:
+        self.spectrogram_jobs.cancel("tile")
+        self._tile_in_flight = None
+
+    def _tile_ready(self, staged: StagedSpectrogram, request: TileRequest, image: GridImage) -> None:
+        self._tile_in_flight = None
+        staged.add_tile(request, image)
+        self._redraw_spectrograms()
+
+    def _redraw_spectrograms(self) -> None:
+        for pane in self.spectrogram_panes():
+            pane.schedule_redraw()
 
     # --- cursor, selection, playhead --------------------------------------------------------
     def set_cursor(self, seconds: float) -> None:

@@ -1,7 +1,9 @@
 """The plots on the shared time axis: a waveform pane and spectrogram panes with a relevance overlay.
 
 Each pane redraws only what is visible, at about screen resolution, from level-of-detail pyramids
-(see lod.py), so zoom and pan cost the same on a one-second clip and on an hour.
+(see lod.py), so zoom and pan cost the same on a one-second clip and on an hour. A long clip's
+spectrogram arrives in stages (clip.StagedSpectrogram): each redraw draws the best stage there is
+and asks for a tile of the view when that is coarser than the screen.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..session import DisplaySettings
 from . import colormaps
+from .clip import StagedSpectrogram
 from .freq_scale import FREQUENCY_SCALES, RowMapping
 from .lod import ColumnPyramid, PeakPyramid
 from .viewbox import TimeViewBox
@@ -86,6 +89,10 @@ class Pane(QtCore.QObject):
         self.playhead.setVisible(seconds is not None)
         if seconds is not None:
             self.playhead.setValue(seconds)
+
+    def schedule_redraw(self) -> None:
+        """Redraw once control returns to the event loop (several requests make one redraw)."""
+        self._redraw_timer.start()
 
     def redraw(self) -> None:
         """Redraw the visible range; panes with data override this."""
@@ -231,11 +238,16 @@ class _ImageLayer:
         step = framing.hop_length / self.grid.sample_rate
         return float(framing.frame_times(1, self.grid.sample_rate)[0]) - step / 2, step
 
+    def columns(self, t0: float, t1: float) -> tuple[int, int]:
+        """The grid columns [start, stop) that the times t0..t1 touch."""
+        left, step = self._column_timing()
+        return math.floor((t0 - left) / step), math.ceil((t1 - left) / step)
+
     def redraw(self, t0: float, t1: float, columns: int, transform=None) -> None:
         if self.pyramid is None:
             return
         left, step = self._column_timing()
-        image, first, stride = self.pyramid.view(math.floor((t0 - left) / step), math.ceil((t1 - left) / step), columns)
+        image, first, stride = self.pyramid.view(*self.columns(t0, t1), columns)
         image = self.mapping.apply(image if transform is None else transform(image))
         self.item.setImage(image, autoLevels=False)
         self.item.setRect(
@@ -251,15 +263,16 @@ class _ImageLayer:
         if self.pyramid is None:
             return None
         left, step = self._column_timing()
-        column = int((seconds - left) // step)
-        if not 0 <= column < self.pyramid.shape[1] or not self.mapping.low <= y <= self.mapping.high:
+        if not self.mapping.low <= y <= self.mapping.high:
             return None
         band = int(self.mapping.band_at(self.mapping.scale.to_hz(y)))
-        return float(self.pyramid.image[band, column])
+        return self.pyramid.value(band, int((seconds - left) // step))
 
 
 class SpectrogramPane(Pane):
     """A greyscale spectrogram with a relevance map overlaid (diverging colours, alpha grows with |R|)."""
+
+    tileWanted = QtCore.Signal(object)  # TileRequest: the staged spectrogram has nothing this sharp for the view
 
     def __init__(self, name: str, title: str, relevance_label: str):
         self.frequency_axis = FrequencyAxis()
@@ -288,12 +301,26 @@ class SpectrogramPane(Pane):
         self.box.setZValue(25)
         self.box.hide()
         self.plot.addItem(self.box, ignoreBounds=True)
+        self.staged: StagedSpectrogram | None = None
 
     def set_spectrogram(self, pyramid: ColumnPyramid, grid, db_range: tuple[float, float]) -> None:
+        """A complete spectrogram: show it and every frequency."""
+        self.staged = None
         self.background.set_data(pyramid, grid, self.frequency_scale)
         self.background.item.setLevels(db_range)
-        self.view.setLimits(yMin=self.background.mapping.low, yMax=self.background.mapping.high)
-        self.view.setYRange(self.background.mapping.low, self.background.mapping.high, padding=0)
+        self._show_every_frequency()
+
+    def show_staged(self, staged: StagedSpectrogram) -> None:
+        """A long clip's spectrogram, drawn from its best stage at each redraw; shows every frequency now, so
+        later stages change only the pixels, never the view."""
+        self.staged = staged
+        self.background.set_data(None, staged.grid, self.frequency_scale)
+        self._show_every_frequency()
+
+    def _show_every_frequency(self) -> None:
+        mapping = self.background.mapping
+        self.view.setLimits(yMin=mapping.low, yMax=mapping.high)
+        self.view.setYRange(mapping.low, mapping.high, padding=0)
         self._redraw_timer.start()
 
     def set_relevance(self, pyramid: ColumnPyramid | None, grid) -> None:
@@ -341,9 +368,20 @@ class SpectrogramPane(Pane):
 
     def redraw(self) -> None:
         t0, t1, pixels = self.padded_span()
+        if self.staged is not None:
+            self._pick_stage(t0, t1, pixels)
         self.background.redraw(t0, t1, pixels)
         sign_filter = self.sign_filter
         self.overlay.redraw(t0, t1, pixels, lambda image: colormaps.apply_sign_filter(image, sign_filter))
+
+    def _pick_stage(self, t0: float, t1: float, pixels: int) -> None:
+        visible = self.background.columns(*self.view.viewRange()[0])
+        image, wanted = self.staged.pick(visible, self.background.columns(t0, t1), pixels)
+        if image is not None and image.pyramid is not self.background.pyramid:
+            self.background.pyramid = image.pyramid
+            self.background.item.setLevels(image.db_range)
+        if wanted is not None:
+            self.tileWanted.emit(wanted)
 
     def hz_at(self, y: float) -> float:
         return float(self.frequency_scale.to_hz(y))
