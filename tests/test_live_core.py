@@ -1,4 +1,4 @@
-"""Live core without a device: ring buffer, newest-wins scheduling, energy gate, capture plumbing."""
+"""Live core without a device: ring buffer, newest-wins scheduling, energy gate, onsets, capture plumbing."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 from audioxai_gui.audio.io import resample
 from audioxai_gui.live.capture import CaptureError, LiveCapture, list_input_devices
+from audioxai_gui.live.onset import ONSET_MIN_DBFS, OnsetDetector
 from audioxai_gui.live.ringbuffer import RingBuffer
 from audioxai_gui.live.scheduler import SILENCE_FLOOR_DBFS, LatestWinsScheduler, rms_dbfs, should_analyse
 
@@ -264,6 +265,63 @@ def test_gate_opens_as_soon_as_the_newest_block_is_loud():
     assert rms_dbfs(window) < -40.0
     assert should_analyse(window, threshold_db=-40.0, block=2000)
     assert not should_analyse(np.full(8000, 1e-4), threshold_db=-40.0, block=2000)
+
+
+# ---------------------------------------------------------------- onsets
+
+ONSET_RATE = 8000  # blocks of 80 samples
+
+
+def sine(seconds: float, dbfs: float, hz: float = 440.0) -> np.ndarray:
+    """A sine whose RMS level is ``dbfs``."""
+    t = np.arange(round(seconds * ONSET_RATE)) / ONSET_RATE
+    return (np.sqrt(2) * 10 ** (dbfs / 20) * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def white_noise(seconds: float, dbfs: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (10 ** (dbfs / 20) * rng.standard_normal(round(seconds * ONSET_RATE))).astype(np.float32)
+
+
+def onsets_of(stream: np.ndarray, gate_dbfs: float | None = None, chunks: int = 1) -> list[int]:
+    """Onsets found when ``stream`` is pushed in ``chunks`` uneven pieces, as polls drain it."""
+    detector = OnsetDetector(ONSET_RATE)
+    cuts = np.sort(np.random.default_rng(chunks).choice(np.arange(1, len(stream)), chunks - 1, replace=False))
+    return [onset for piece in np.split(stream, cuts) for onset in detector.push(piece, gate_dbfs)]
+
+
+@pytest.mark.parametrize("chunks", [1, 7, 301])
+def test_silence_then_a_lasting_tone_is_one_onset_at_the_block_where_it_starts(chunks):
+    stream = np.concatenate([np.zeros(4000, np.float32), sine(3.0, -20.0)])
+    assert onsets_of(stream, chunks=chunks) == [4000]
+    assert onsets_of(stream, gate_dbfs=-30.0, chunks=chunks) == [4000]
+
+
+def test_steady_noise_and_sound_from_the_first_block_are_no_onsets():
+    assert onsets_of(white_noise(10.0, -40.0), chunks=500) == []
+    assert onsets_of(sine(2.0, -20.0), gate_dbfs=-50.0) == []
+
+
+def test_an_onset_must_rise_over_the_noise_floor_or_reach_the_gate():
+    noise = white_noise(2.0, -40.0)
+    slight = noise + np.concatenate([np.zeros(8000, np.float32), sine(1.0, -40.0)])  # 3 dB louder
+    clear = noise + np.concatenate([np.zeros(8000, np.float32), sine(1.0, -20.0)])
+    assert onsets_of(slight) == [] and onsets_of(clear) == [8000]
+    quiet_tone = np.concatenate([np.zeros(4000, np.float32), sine(1.0, -40.0)])
+    assert onsets_of(quiet_tone) == [4000] and onsets_of(quiet_tone, gate_dbfs=-30.0) == []
+    hum = np.concatenate([np.zeros(4000, np.float32), sine(1.0, ONSET_MIN_DBFS - 5)])
+    assert onsets_of(hum) == []
+
+
+def test_words_after_pauses_and_a_soft_start_each_give_an_onset():
+    pause, breath, vowel = np.zeros(4000, np.float32), white_noise(0.1, -45.0), sine(0.4, -15.0)
+    stream = np.concatenate([pause, vowel, pause, breath, vowel, pause])
+    assert onsets_of(stream, gate_dbfs=-50.0, chunks=40) == [4000, 11200, 12000]
+
+
+def test_a_level_hovering_at_the_gate_is_one_onset():
+    hovering = np.concatenate([sine(0.01, -31.0 + 2 * (block % 2)) for block in range(200)])
+    assert onsets_of(np.concatenate([np.zeros(4000, np.float32), hovering]), gate_dbfs=-30.0) == [4080]
 
 
 # ---------------------------------------------------------------- resampling

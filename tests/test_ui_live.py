@@ -188,11 +188,41 @@ def test_the_energy_gate_skips_quiet_windows(qtbot, window):
     live.start()
     feed(live, tone(0.5, amplitude=0.001))  # about -63 dBFS
     assert live.pipeline.gated == 1 and live.pipeline.analyser.scheduler.submitted == 0
-    feed(live, tone(0.25, amplitude=0.9))  # the window's RMS rises above -30 dBFS
-    assert live.pipeline.analyser.scheduler.submitted == 1
+    feed(live, tone(0.25, amplitude=0.9))  # the window's RMS rises above -30 dBFS: an onset, analysed at once
+    assert live.pipeline.analyser.scheduler.submitted == 1 and live.pipeline.onset_analyses == 1
     live.panel.gate_enabled.setChecked(False)  # applies while running
     feed(live, tone(0.25, amplitude=0.0))
     assert live.pipeline.analyser.scheduler.submitted == 2 and live.pipeline.gated == 1
+
+
+def test_a_sound_starting_is_analysed_at_once_and_the_hops_continue_from_it(qtbot, window):
+    live = window.extensions["live"]
+    assert live.panel.onset_trigger.isChecked()
+    live.start()
+    analyser, window_ends = live.pipeline.analyser, []
+    submit = analyser.submit
+    analyser.submit = lambda request: window_ends.append(round(request.end_seconds, 3)) or submit(request)
+    feed(live, np.zeros(round(0.3 * CAPTURE_RATE), np.float32))  # the hop due at 0.25 s is analysed up to 0.3 s
+    feed(live, tone(0.02))  # the onset, 30 ms before the next hop
+    feed(live, tone(0.2))  # the old hop clock would analyse at 0.5 s, right after the onset's window
+    feed(live, tone(0.05))  # a hop after the onset
+    feed(live, tone(1.0))  # the tone stays loud: hops only
+    assert window_ends == [0.3, 0.32, 0.57, 1.57] and live.pipeline.onset_analyses == 1
+    live.panel.onset_trigger.setChecked(False)  # applies while running
+    feed(live, np.zeros(round(0.25 * CAPTURE_RATE), np.float32))
+    feed(live, tone(0.02))
+    assert window_ends[4:] == [1.82] and live.pipeline.onset_analyses == 1
+    assert "1 requested at an onset" in live.panel.counters.text()
+
+
+def test_a_finished_analysis_is_drawn_without_waiting_for_the_timer(qtbot, window):
+    live = window.extensions["live"]
+    live.start()
+    live.timer.stop()
+    live.pipeline.capture.buffer.write(tone(0.3))
+    live.pipeline.poll()  # submits the hop; only the worker's signal can tick from here on
+    qtbot.waitUntil(lambda: live.latest_result is not None, timeout=TIMEOUT_MS)
+    assert live.latest_result.request.end_seconds == pytest.approx(0.3)
 
 
 def test_freeze_opens_the_captured_seconds_in_the_analysis_view(qtbot, window):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +71,7 @@ class LiveAnalyser:
         self.scheduler: LatestWinsScheduler[LiveRequest] = LatestWinsScheduler()
         self.analysed = 0
         self.error: BaseException | None = None
+        self.on_result: Callable[[], None] | None = None  # called in the worker thread, so a GUI need not poll
         self._results: deque[LiveResult] = deque()
         self._thread = threading.Thread(target=self._run, name="audioxai-live-analysis", daemon=True)
 
@@ -124,3 +126,5 @@ class LiveAnalyser:
                 return
             self.analysed += 1
             self._results.append(result)
+            if self.on_result is not None:
+                self.on_result()

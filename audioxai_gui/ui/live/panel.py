@@ -43,6 +43,11 @@ class LivePanel(QtWidgets.QWidget):
         form.addRow("History", self.view_seconds)
         form.addRow("Analyse every", self.hop_seconds)
         form.addRow("Gate", gate_row)
+        self.onset_trigger = QtWidgets.QCheckBox("analyse a sound as it starts")
+        self.onset_trigger.setToolTip(
+            "When the input gets suddenly louder, analyse the newest window at once instead of at the next hop"
+        )
+        form.addRow("Onsets", self.onset_trigger)
         self.level = QtWidgets.QProgressBar()
         self.level.setRange(round(METER_FLOOR_DBFS * 10), 0)
         self.level.setToolTip("Input level (RMS of the last 0.1 s, dB re full scale)")
@@ -91,6 +96,7 @@ class LivePanel(QtWidgets.QWidget):
             hop_seconds=self.hop_seconds.value(),
             gate_enabled=self.gate_enabled.isChecked(),
             gate_dbfs=self.gate_dbfs.value(),
+            onset_trigger=self.onset_trigger.isChecked(),
         )
 
     def set_settings(self, settings: LiveSettings) -> None:
@@ -98,6 +104,7 @@ class LivePanel(QtWidgets.QWidget):
         self.hop_seconds.setValue(settings.hop_seconds)
         self.gate_enabled.setChecked(settings.gate_enabled)
         self.gate_dbfs.setValue(settings.gate_dbfs)
+        self.onset_trigger.setChecked(settings.onset_trigger)
 
     def set_running(self, running: bool) -> None:
         """Settings apply when live mode starts; they are locked while it runs."""

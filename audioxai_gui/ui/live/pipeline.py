@@ -1,4 +1,4 @@
-"""One live session without Qt: capture -> scrolling history -> hop scheduling and gate -> analysis worker.
+"""One live session without Qt: capture -> scrolling history -> onset and hop scheduling, gate -> analysis worker.
 
 The GUI calls ``poll`` from a timer and draws what it returns; the end-to-end test and the latency
 benchmark drive the very same object from a loop, so they measure what the window does.
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...live.onset import OnsetDetector
 from ...live.scheduler import rms_dbfs, should_analyse
 from .analysis import LiveAnalyser, LiveRequest, LiveResult
 from .history import ScrollingHistory
@@ -31,6 +32,7 @@ class LiveSettings:
     hop_seconds: float = 0.25  # a new window is analysed every hop
     gate_enabled: bool = False
     gate_dbfs: float = -50.0  # with the gate on, quieter windows are not analysed
+    onset_trigger: bool = True  # a sound starting is analysed at once, and the hops continue from there
 
     def validate(self) -> LiveSettings:
         for name, (low, high) in (("view_seconds", VIEW_SECONDS_RANGE), ("hop_seconds", HOP_SECONDS_RANGE)):
@@ -61,9 +63,11 @@ class LivePipeline:
         self.analyser = LiveAnalyser(engine, self.models, self.grid, composites)
         self.history: ScrollingHistory | None = None
         self.gated = 0  # hops skipped by the energy gate
+        self.onset_analyses = 0  # windows requested at an onset instead of at a hop
         self.lost_samples = 0  # samples the ring overwrote before a poll read them
         self._consumed = 0  # stream clock at the capture rate: samples read (lost ones included)
         self._next_hop = 0
+        self._onsets: OnsetDetector | None = None
         self._tail = np.zeros(0, dtype=np.float32)
         self._recording: list[np.ndarray] | None = None
 
@@ -89,6 +93,7 @@ class LivePipeline:
         self.history = ScrollingHistory(self.grid, rate, self.settings.view_seconds)
         self._hop_samples = max(1, round(self.settings.hop_seconds * rate))
         self._next_hop = self._hop_samples
+        self._onsets = OnsetDetector(rate)
         self.analyser.start()
 
     def stop(self) -> None:
@@ -99,7 +104,11 @@ class LivePipeline:
             self.analyser.stop()
 
     def poll(self) -> LiveUpdate:
-        """Move new audio into the history (and recording), schedule due hops, collect finished analyses."""
+        """Move new audio into the history (and recording), schedule onsets and due hops, collect analyses.
+
+        A sound that starts is analysed at this poll rather than at the next hop (on average half a hop
+        later); the hop clock then restarts from it, so the next hop does not repeat the same window.
+        """
         error = self.capture.error or self.analyser.error
         if error is not None:
             return LiveUpdate(self.analyser.take_results(), error)
@@ -108,8 +117,16 @@ class LivePipeline:
             self.lost_samples += lost
             self._append(np.zeros(lost, dtype=np.float32))
         self._append(new)
-        if self._consumed >= self._next_hop:
-            self._schedule()
+        # The detector hears only captured audio (a dropout's zeros would look like a pause), and it runs with
+        # the trigger off too, so its noise floor is current when the trigger is switched on.
+        gate_dbfs = self.settings.gate_dbfs if self.settings.gate_enabled else None
+        onset = bool(self._onsets.push(new, gate_dbfs)) and self.settings.onset_trigger
+        if onset:
+            self.onset_analyses += 1
+            self._submit_newest()  # an onset reaches the gate by construction; the gate's hop block would dilute it
+            self._next_hop = self._consumed + self._hop_samples
+        elif self._consumed >= self._next_hop:
+            self._schedule_hop()
             missed = (self._consumed - self._next_hop) // self._hop_samples
             self._next_hop += (missed + 1) * self._hop_samples
         return LiveUpdate(self.analyser.take_results())
@@ -125,10 +142,13 @@ class LivePipeline:
         if self._recording is not None:
             self._recording.append(samples.copy())
 
-    def _schedule(self) -> None:
+    def _schedule_hop(self) -> None:
         if self.settings.gate_enabled and not should_analyse(self._tail, self.settings.gate_dbfs, self._hop_samples):
             self.gated += 1
             return
+        self._submit_newest()
+
+    def _submit_newest(self) -> None:
         level = rms_dbfs(self._tail)
         request = LiveRequest(self._tail.copy(), self.sample_rate, self.stream_seconds, level, time.perf_counter())
         self.analyser.submit(request)
