@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import ndimage
 
 from .measures import MeasureError, RelevanceMap
 from .regions import DURATION_TOLERANCE_S, Region
@@ -83,6 +82,8 @@ def _suggest(
     max_regions: int | None,
     label: str,
 ) -> list[Region]:
+    from scipy import ndimage  # here, not at module level: 0.16 s of the window's start-up otherwise
+
     if not 0 < top_percent <= 100:
         raise MeasureError(f"top_percent must be in (0, 100], got {top_percent}")
     if relevance.times.size < 2 or (relevance.freqs is not None and relevance.freqs.size < 2):
@@ -136,6 +137,8 @@ def _merge_close(selected: np.ndarray, gap_steps: int) -> tuple[np.ndarray, int]
     Growing each area by half the gap along time makes close areas touch; the labels of the grown
     areas are then kept only on the selected cells, so bounding boxes stay tight.
     """
+    from scipy import ndimage
+
     reach = math.ceil(gap_steps / 2)
     grow = np.ones((1,) * (selected.ndim - 1) + (2 * reach + 1,), dtype=bool)
     grown = ndimage.binary_dilation(selected, structure=grow) if reach else selected

@@ -46,13 +46,19 @@ def import_heavy_modules() -> None:
     """Import torch, zennit, the engine and soxr. Call from the GUI thread only, after the window shows.
 
     PySide6 hooks ``import``, and that hook crashed (segfault) when torch was first imported from a
-    worker thread while the GUI thread painted; so every first import happens here, and worker
-    threads only run code that is already imported.
+    worker thread while the GUI thread painted; so every first import the explanation needs happens
+    here, and worker threads only run code that is already imported.
     """
-    import scipy.ndimage  # noqa: F401  (explanation audio)
     import soxr  # noqa: F401  (resampling in load_audio)
+    import torch.fx.experimental.symbolic_shapes  # noqa: F401  (torch imports it, and sympy, on the first backward)
 
     from ..explain import composites, engine  # noqa: F401
+
+
+def import_optional_modules() -> None:
+    """What only some actions need (explanation audio, region suggestions): imported once the first
+    explanation is on screen, so neither start-up nor the first click waits for it."""
+    import scipy.ndimage  # noqa: F401
 
 
 def discover(device: str | None = None) -> Backend:

@@ -10,14 +10,29 @@ from functools import lru_cache
 
 import numpy as np
 
-# name shown to the user -> (pyqtgraph colormap source, name there); diverging, low = blue, high = red
-COLORMAPS: dict[str, tuple[str | None, str]] = {
-    "bwr": ("matplotlib", "bwr"),
-    "coolwarm": ("matplotlib", "coolwarm"),
-    "seismic": ("matplotlib", "seismic"),
-    "RdBu_r": ("matplotlib", "RdBu_r"),
-    "CET-D1A": (None, "CET-D1A"),
+# Diverging maps as evenly spaced RGB anchors (low = blue, high = red), so no start-up import of
+# matplotlib (half a second here): bwr, seismic and coolwarm are matplotlib's definitions (coolwarm is
+# Moreland's table), RdBu_r is ColorBrewer's 11-class RdBu reversed. Tests check them against matplotlib.
+# fmt: off
+_ANCHORS: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "bwr": ((0, 0, 255), (255, 255, 255), (255, 0, 0)),
+    "coolwarm": (
+        (59, 76, 192), (68, 90, 204), (78, 104, 216), (88, 117, 225), (98, 130, 234), (108, 143, 241),
+        (119, 154, 247), (130, 166, 251), (141, 176, 254), (152, 185, 255), (163, 194, 254), (174, 201, 252),
+        (185, 208, 249), (195, 213, 244), (204, 217, 237), (213, 219, 229), (221, 220, 220), (229, 216, 209),
+        (236, 211, 197), (241, 204, 184), (245, 196, 172), (247, 186, 159), (247, 176, 147), (246, 165, 134),
+        (244, 152, 122), (240, 139, 110), (235, 125, 98), (228, 110, 86), (221, 95, 75), (212, 78, 65),
+        (202, 59, 55), (190, 36, 46), (180, 4, 38),
+    ),
+    "seismic": ((0, 0, 77), (0, 0, 255), (255, 255, 255), (255, 0, 0), (128, 0, 0)),
+    "RdBu_r": (
+        (5, 48, 97), (33, 102, 172), (67, 147, 195), (146, 197, 222), (209, 229, 240), (247, 247, 247),
+        (253, 219, 199), (244, 165, 130), (214, 96, 77), (178, 24, 43), (103, 0, 31),
+    ),
 }
+# fmt: on
+_PYQTGRAPH_MAPS = ("CET-D1A",)  # shipped with pyqtgraph as small CSV files
+COLORMAPS: tuple[str, ...] = (*_ANCHORS, *_PYQTGRAPH_MAPS)  # names shown to the user
 
 SIGN_TRANSFORMS = {  # keys are session.SIGN_FILTERS
     "all": lambda r: r,
@@ -33,14 +48,15 @@ SCALE_SAMPLE_LIMIT = 1_000_000
 
 @lru_cache(maxsize=16)
 def colormap(name: str):
-    """The pyqtgraph ColorMap for a registered name (imports matplotlib on first use, so not at start-up)."""
+    """The pyqtgraph ColorMap for a registered name."""
     import pyqtgraph as pg
 
-    try:
-        source, key = COLORMAPS[name]
-    except KeyError:
-        raise KeyError(f"unknown colour map {name!r}; known: {', '.join(COLORMAPS)}") from None
-    return pg.colormap.get(key, source=source)
+    if name in _ANCHORS:
+        anchors = _ANCHORS[name]
+        return pg.ColorMap(np.linspace(0.0, 1.0, len(anchors)), [(*rgb, 255) for rgb in anchors], name=name)
+    if name in _PYQTGRAPH_MAPS:
+        return pg.colormap.get(name)
+    raise KeyError(f"unknown colour map {name!r}; known: {', '.join(COLORMAPS)}")
 
 
 def is_one_sided(sign_filter: str) -> bool:

@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..audio.io import AudioLoadError, supported_extensions
 from ..session import PANES, ROLES, SESSION_SUFFIX, DisplaySettings, Session, SessionError, ViewState
 from . import colormaps
-from .backend import Backend, discover, import_heavy_modules, load_models, load_role
+from .backend import Backend, discover, import_heavy_modules, import_optional_modules, load_models, load_role
 from .class_panel import ClassPanel
 from .clip import open_clip, prepare_display
 from .controls import ControlsPanel
@@ -192,7 +192,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _load_backend(self, wanted_models: dict[str, str] | None) -> None:
         import_heavy_modules()
-        colormaps.colormap(self.display.colormap)  # imports matplotlib, also in the GUI thread
+        self._milestone("imported")
         try:
             backend = discover()
         except ValueError as exc:  # e.g. $AUDIOXAI_DEVICE names a device this machine lacks
@@ -208,6 +208,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def set_backend(self, backend: Backend) -> None:
         """Models are ready: fill the menus and controls, then open whatever waits."""
         self.backend = backend
+        self._milestone("models")
         self.composites = {
             role: self.composites.get(role, model.card.default_composite) for role, model in backend.models.items()
         }
@@ -279,6 +280,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_clip(self, clip) -> None:
         self.clip = clip
+        self._milestone("clip")
         self.playback.stop()
         self._add_recent(clip.path)
         self.setWindowTitle(f"{clip.path.name} — AudioXAI")
@@ -388,8 +390,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if notes:
             self.statusBar().showMessage(notes, 8000)
         self.explanationShown.emit(role)
-        if all(self.displays.values()):
+        if all(self.displays.values()) and "explained" not in self._milestones:
             self._milestone("explained")
+            QtCore.QTimer.singleShot(0, import_optional_modules)
 
     # --- user choices -----------------------------------------------------------------------
     def set_target(self, class_name: str | None) -> None:
