@@ -165,14 +165,13 @@ def test_bad_cards_are_reported_and_do_not_break_switching(window, qtbot, monkey
     assert window.stack.panes["spectrogram"].overlay.pyramid.shape[0] == 64
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in backend.load_role (used by MainWindow.choose_model): when the chosen card cannot be loaded it "
-    "falls back to the role's first (built-in) card, not to the model that was loaded before the choice",
-)
-def test_a_failed_switch_keeps_the_model_that_was_loaded(window, qtbot, shipped_pair):
+def test_a_failed_switch_keeps_the_model_that_was_loaded(window, qtbot, shipped_pair, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda parent, title, text: shown.append(text))
     before = len(window.backend.problems)
     choose(window, "spectrogram", MISSING)
     qtbot.waitUntil(lambda: len(window.backend.problems) > before, timeout=TIMEOUT_MS)
     wait_explained(qtbot, window)
     assert window.backend.models["spectrogram"].card.name == START["spectrogram"]
+    assert checked_names(window, "spectrogram") == [START["spectrogram"]]
+    assert "not found" in shown[-1] and f"Still using {START['spectrogram']}" in shown[-1]

@@ -5,7 +5,7 @@ Qt-free. Nothing here is imported at module level by the window, so the window s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..session import ROLES
 
@@ -26,9 +26,9 @@ class Backend:
         return [card for card in self.cards if card.input_kind == role]
 
 
-def load_role(backend: Backend, role: str, wanted: str | None) -> None:
+def load_role(backend: Backend, role: str, wanted: str | None) -> bool:
     """Load the card named ``wanted`` (else the first card of the role: built-in ones come first) into
-    ``backend.models``; a failure is added to ``backend.problems``."""
+    ``backend.models``; a failure is added to ``backend.problems`` and leaves the role's model as it was."""
     from ..classifiers import ModelLoadError, pick_card
 
     try:
@@ -38,8 +38,16 @@ def load_role(backend: Backend, role: str, wanted: str | None) -> None:
         backend.models[role] = backend.engine.load(card)
     except ModelLoadError as exc:
         backend.problems.append(str(exc))
-        if wanted is not None:
-            load_role(backend, role, None)
+        return False
+    return True
+
+
+def with_model(backend: Backend, role: str, name: str) -> Backend:
+    """A copy of ``backend`` with ``name`` loaded for ``role`` (worker thread). The original stays untouched,
+    so the window keeps explaining with it until the copy is handed over; a failed load keeps the old model."""
+    candidate = replace(backend, models=dict(backend.models), problems=list(backend.problems))
+    load_role(candidate, role, name)
+    return candidate
 
 
 def import_heavy_modules() -> None:
@@ -82,7 +90,8 @@ def load_models(backend: Backend, wanted: dict[str, str] | None = None) -> Backe
     """Load one model per role (worker thread: reading weights takes a while)."""
     wanted = wanted or {}
     for role in ROLES:
-        load_role(backend, role, wanted.get(role))
+        if not load_role(backend, role, wanted.get(role)) and wanted.get(role) is not None:
+            load_role(backend, role, None)  # the asked-for model is unusable: start with the default one
     missing = [role for role in ROLES if role not in backend.models]
     if missing:
         found = ", ".join(f"{c.name} ({c.input_kind})" for c in backend.cards) or "none"

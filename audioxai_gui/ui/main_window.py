@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..audio.io import AudioLoadError, supported_extensions
 from ..session import PANES, ROLES, SESSION_SUFFIX, DisplaySettings, Session, SessionError, ViewState
 from . import colormaps
-from .backend import Backend, discover, import_heavy_modules, import_optional_modules, load_models, load_role
+from .backend import Backend, discover, import_heavy_modules, import_optional_modules, load_models, with_model
 from .class_panel import ClassPanel
 from .clip import open_clip, prepare_display
 from .controls import ControlsPanel
@@ -240,12 +240,21 @@ class MainWindow(QtWidgets.QMainWindow):
         if backend is None or backend.models[role].card.name == name:
             return
         self.statusBar().showMessage(f"loading {name}…")
+        self.runner.submit(
+            "models",
+            lambda progress, cancelled: with_model(backend, role, name),
+            on_done=lambda candidate: self._model_chosen(role, candidate),
+            on_failed=self.show_problem,
+        )
 
-        def job(progress, cancelled):
-            load_role(backend, role, name)
-            return backend
-
-        self.runner.submit("models", job, on_done=self.set_backend, on_failed=self.show_problem)
+    def _model_chosen(self, role: str, candidate: Backend) -> None:
+        if candidate.models[role] is self.backend.models[role]:  # the load failed: keep the current model
+            self.backend = candidate
+            self._fill_models_menu()
+            still = candidate.models[role].card.name
+            self.show_problem(f"{candidate.problems[-1]}\n\nStill using {still}.", dialog=True)
+            return
+        self.set_backend(candidate)
 
     def show_model_problems(self) -> None:
         problems = self.backend.problems if self.backend else []
@@ -376,7 +385,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if role == "waveform":
             panes["waveform"].set_relevance(display.samples_pyramid, explanation.sample_rate)
             tf_pane = panes["waveform_tf"]
-            tf_pane.set_spectrogram(display.background.pyramid, display.background.grid, display.background.db_range)
+            background = display.background
+            if tf_pane.background.pyramid is not background.pyramid:  # re-explaining keeps the pane's zoom
+                tf_pane.set_spectrogram(background.pyramid, background.grid, background.db_range)
         else:
             tf_pane = panes["spectrogram"]
         tf_pane.set_relevance(display.tf_pyramid, explanation.grid)
