@@ -158,14 +158,7 @@ def test_frequency_axis_choice_round_trips_through_the_session_file(window, qtbo
     assert reopened.session().display.frequency_axis == "log"
 
 
-LOG_ROUND_TRIP_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="bug in panes.SpectrogramPane.set_frequency_scale: the visible range goes through Hz, and log clamps "
-    "it at 20 Hz, so after log -> linear the view starts at 20 Hz and half of the DC band stays cut off",
-)
-
-
-@pytest.mark.parametrize("via", [pytest.param("log", marks=LOG_ROUND_TRIP_BUG), "mel"])
+@pytest.mark.parametrize("via", ["log", "mel"])
 def test_switching_scales_from_the_full_view_and_back_shows_the_full_view_again(window, via):
     pane = window.stack.panes["spectrogram"]
     full = tuple(pane.view.viewRange()[1])
@@ -193,11 +186,6 @@ def test_re_explaining_keeps_each_panes_frequency_zoom(window, qtbot):
         assert window.stack.panes[pane_name].view.viewRange()[1] == pytest.approx([500.0, 2000.0]), pane_name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug in panes.FrequencyAxis.tickValues: log and mel axes only tick at their fixed round frequencies, so a "
-    "frequency zoom between two of them (e.g. 300-450 Hz on log) leaves the axis with no labels at all",
-)
 @pytest.mark.parametrize(("name", "span_hz"), [("log", (300.0, 450.0)), ("mel", (1100.0, 1900.0))])
 def test_a_zoomed_non_linear_axis_still_labels_its_ticks(window, name, span_hz):
     set_axis(window, name)

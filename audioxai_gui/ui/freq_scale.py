@@ -7,6 +7,7 @@ Pure numpy: no Qt here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,6 +52,21 @@ FREQUENCY_SCALES: dict[str, FrequencyScale] = {
         (0.0, 250.0, 500.0, 1000.0, 2000.0, 3000.0, 4000.0, 6000.0, 8000.0, 12000.0, 16000.0, 20000.0),
     ),
 }
+
+
+def round_hz_ticks(low_hz: float, high_hz: float, max_ticks: float) -> list[float]:
+    """Round frequencies in low_hz..high_hz, 1-2-5 steps (at least 1 Hz) and at most about max_ticks of them.
+
+    The fallback ticks of a zoomed log or mel axis, where fewer than two of the scale's nice_hz are in view.
+    """
+    low_hz, high_hz = max(float(low_hz), 0.0), float(high_hz)
+    if not high_hz > low_hz:
+        return []
+    wanted = (high_hz - low_hz) / max(2.0, float(max_ticks))
+    exponent = max(0, math.floor(math.log10(wanted)))
+    step = next(m * 10.0**e for e in (exponent, exponent + 1) for m in (1, 2, 5) if m * 10.0**e >= wanted)
+    first, last = math.ceil(low_hz / step), math.floor(high_hz / step)
+    return [float(k * step) for k in range(first, last + 1)]
 
 
 def band_edges(centres: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..session import DisplaySettings
 from . import colormaps
 from .clip import StagedSpectrogram
-from .freq_scale import FREQUENCY_SCALES, RowMapping
+from .freq_scale import FREQUENCY_SCALES, RowMapping, round_hz_ticks
 from .lod import ColumnPyramid, PeakPyramid
 from .viewbox import TimeViewBox
 
@@ -206,6 +206,8 @@ class FrequencyAxis(pg.AxisItem):
             return super().tickValues(minVal, maxVal, size)
         low_hz, high_hz = self.hz_scale.to_hz([minVal, maxVal])
         ticks = [hz for hz in self.hz_scale.nice_hz if low_hz <= hz <= high_hz]
+        if len(ticks) < 2:  # zoomed in between the nice frequencies: plain round Hz instead of a bare axis
+            return [(1.0, list(self.hz_scale.to_display(round_hz_ticks(low_hz, high_hz, size / 28))))]
         keep_every = max(1, math.ceil(len(ticks) / max(2, size / 28)))
         return [(1.0, list(self.hz_scale.to_display(ticks[::keep_every])))]
 
@@ -344,6 +346,10 @@ class SpectrogramPane(Pane):
         old = self.background.mapping
         visible = self.view.viewRange()[1]
         visible_hz = old.scale.to_hz(visible) if old is not None else None
+        # The whole old range stays the whole new range: through Hz, log would clamp its bottom at 20 Hz and
+        # a later switch back would then hide half of the 0 Hz band.
+        tolerance = 1e-3 * (old.high - old.low) if old is not None else 0.0
+        showed_all = old is not None and visible[0] <= old.low + tolerance and visible[1] >= old.high - tolerance
         self.frequency_scale = FREQUENCY_SCALES[name]
         self.frequency_axis.set_hz_scale(self.frequency_scale)
         for layer in (self.background, self.overlay):
@@ -351,7 +357,10 @@ class SpectrogramPane(Pane):
         mapping = self.background.mapping
         if mapping is not None:
             self.view.setLimits(yMin=mapping.low, yMax=mapping.high)
-            low, high = np.clip(self.frequency_scale.to_display(visible_hz), mapping.low, mapping.high)
+            if showed_all:
+                low, high = mapping.low, mapping.high
+            else:
+                low, high = np.clip(self.frequency_scale.to_display(visible_hz), mapping.low, mapping.high)
             self.view.setYRange(low, high if high > low else mapping.high, padding=0)
         self._redraw_timer.start()
 
