@@ -169,11 +169,6 @@ def test_switching_scales_from_the_full_view_and_back_shows_the_full_view_again(
     assert tuple(pane.view.viewRange()[1]) == pytest.approx(full)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: MainWindow._show_explanation calls set_spectrogram on the waveform_tf pane for every waveform "
-    "explanation, and set_spectrogram resets the y range, so choosing a class or rule undoes a frequency zoom there",
-)
 def test_re_explaining_keeps_each_panes_frequency_zoom(window, qtbot):
     for pane_name in TF_PANES:
         window.stack.panes[pane_name].view.setYRange(500.0, 2000.0, padding=0)
