@@ -20,7 +20,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.common import markdown_table  # noqa: E402
 
-LAUNCHES = 3
+LAUNCHES = 5
 HOUR_S = 3600
 PAN_FRAMES = 40
 

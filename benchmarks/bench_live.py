@@ -5,6 +5,9 @@ input; the LivePipeline (what the window's timer polls) runs on it in a child pr
 PortAudio enumerates devices when sounddevice is imported. Latency per clip: from the wall-clock time
 at which the clip's first loud sample reached the capture buffer to the time the first analysis whose
 window contains it was collected by a poll ("ready"; drawing adds one GUI tick, at most 40 ms).
+Accuracy per clip: both models' classes in the first window holding the whole clip. Memory: RSS less
+the audio the benchmark's own recording holds (it keeps the whole stream, as Record does); "at 1 min"
+is after torch's warm-up, so "end" minus it is what ten minutes of live use added.
 
 Usage: python benchmarks/bench_live.py [--minutes 10]   (default 1 minute)
 """
@@ -12,6 +15,7 @@ Usage: python benchmarks/bench_live.py [--minutes 10]   (default 1 minute)
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -30,6 +34,7 @@ FSDD_RECORDINGS = REPO.parent / "shared" / "data" / "fsdd" / "recordings"
 POLL_SECONDS = 0.01
 GAP_SECONDS = 0.8  # silence after each clip: its last windows are analysed before the next starts
 ONSET_FRACTION = 0.1  # a clip starts at its first sample above this fraction of its peak
+TEST_CLIPS = 300  # FSDD's official test set: takes 0-4 of every digit and speaker
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class SessionLog:
     clips: list = field(default_factory=list)  # (path, stream seconds at launch, stream seconds after)
     arrivals: list = field(default_factory=list)  # (perf_counter, samples in the capture buffer)
     recording: np.ndarray | None = None
-    rss_mb: list = field(default_factory=list)
+    rss_mb: list = field(default_factory=list)  # (stream seconds, RSS less what the recording holds) per clip
 
 
 def fsdd_test_clips(count: int, recordings: Path = FSDD_RECORDINGS) -> list[Path]:
@@ -79,11 +84,13 @@ def open_pipeline(gate_dbfs: float = -50.0):
     return LivePipeline(capture, engine, models, settings)
 
 
-def play_and_poll(pipeline, clips: list[Path], record: bool = False) -> SessionLog:
-    """Play each clip into the sink and poll the pipeline as the window's timer does, logging everything."""
+def play_and_poll(pipeline, clips: list[Path], record: bool = False, seconds: float | None = None) -> SessionLog:
+    """Play each clip into the sink and poll the pipeline as the window's timer does, logging everything;
+    stop after ``seconds`` of wall time if given (the clips are played in a cycle)."""
     log = SessionLog()
     if record:
         pipeline.start_recording()
+    began = time.perf_counter()
 
     def poll_for(seconds: float, player=None) -> None:
         deadline = time.perf_counter() + seconds
@@ -97,25 +104,41 @@ def play_and_poll(pipeline, clips: list[Path], record: bool = False) -> SessionL
             time.sleep(POLL_SECONDS)
 
     poll_for(0.5)  # the stream settles; the first windows are silence
-    for clip in clips:
+    recording_start = pipeline.stream_seconds
+    for clip in itertools.cycle(clips) if seconds else clips:
+        if seconds and time.perf_counter() - began >= seconds:
+            break
         started = pipeline.stream_seconds
         poll_for(0.0, subprocess.Popen(["paplay", str(clip)]))
         poll_for(GAP_SECONDS)
         log.clips.append((clip, started, pipeline.stream_seconds))
-        log.rss_mb.append(_rss_mb())
+        recorded_mb = (pipeline.stream_seconds - recording_start) * pipeline.sample_rate * 4 / 2**20 if record else 0
+        log.rss_mb.append((pipeline.stream_seconds, _rss_mb() - recorded_mb))
     if record:
         log.recording = pipeline.stop_recording()
     return log
 
 
-def clip_predictions(log: SessionLog) -> list[dict]:
-    """Per clip, each model's class for the loudest analysed window of the clip (the one holding all of it)."""
+def _clip_span(log: SessionLog, sample_rate: int, start: float, end: float) -> tuple[int, int]:
+    """Stream samples of a clip's first and last loud sample (above ONSET_FRACTION of its peak), as captured."""
+    first = round(start * sample_rate)
+    segment = log.recording[first : round(end * sample_rate)]
+    loud = np.flatnonzero(np.abs(segment) >= ONSET_FRACTION * np.abs(segment).max())
+    return first + int(loud[0]), first + int(loud[-1])
+
+
+def clip_predictions(log: SessionLog, sample_rate: int, window_seconds: float) -> list[dict]:
+    """Per clip, each model's class in the first analysed window that holds the whole clip: what the live
+    panel shows once the word is complete (an earlier window sees only its start). Falls back to the
+    loudest window of the clip when none holds all of it."""
     rows = []
     for path, start, end in log.clips:
+        onset, offset = (sample / sample_rate for sample in _clip_span(log, sample_rate, start, end))
         during = [analysis for analysis in log.results if start < analysis.end_seconds <= end]
+        whole = [a for a in during if a.end_seconds >= offset and a.end_seconds - window_seconds <= onset]
         row = {"clip": path.name, "digit": path.name[0]}
-        if during:
-            row.update(max(during, key=lambda analysis: analysis.level_dbfs).predictions)
+        if whole or during:
+            row.update((whole[0] if whole else max(during, key=lambda analysis: analysis.level_dbfs)).predictions)
         rows.append(row)
     return rows
 
@@ -125,9 +148,7 @@ def onset_latencies(log: SessionLog, sample_rate: int) -> list[float]:
     arrival_times, arrival_totals = map(np.array, zip(*log.arrivals, strict=True))
     latencies = []
     for _, start, end in log.clips:
-        segment = log.recording[round(start * sample_rate) : round(end * sample_rate)]
-        loud = np.flatnonzero(np.abs(segment) >= ONSET_FRACTION * np.abs(segment).max())
-        onset_total = round(start * sample_rate) + int(loud[0])
+        onset_total, _ = _clip_span(log, sample_rate, start, end)
         arrived = arrival_times[np.searchsorted(arrival_totals, onset_total + 1)]
         onset_seconds = onset_total / sample_rate
         ready = [analysis.ready for analysis in log.results if analysis.end_seconds >= onset_seconds]
@@ -148,14 +169,15 @@ def child_main(minutes: float, out_path: Path) -> None:
     pipeline.start()
     cpu_before, wall_before = os.times(), time.perf_counter()
     rss_start = _rss_mb()
-    clips_per_minute = 40  # FSDD clips are about 0.5 s; with the gap and paplay start about 1.4 s each
     try:
-        log = play_and_poll(pipeline, fsdd_test_clips(round(minutes * clips_per_minute)), record=True)
+        log = play_and_poll(pipeline, fsdd_test_clips(TEST_CLIPS), record=True, seconds=60 * minutes)
     finally:
         pipeline.stop()
     cpu_after, wall = os.times(), time.perf_counter() - wall_before
     latencies = np.array(onset_latencies(log, pipeline.sample_rate)) * 1e3
-    predictions = clip_predictions(log)
+    window_seconds = max(model.card.duration for model in pipeline.models.values())
+    predictions = clip_predictions(log, pipeline.sample_rate, window_seconds)
+    after_first_minute = next((rss for seconds, rss in log.rss_mb if seconds >= 60), log.rss_mb[-1][1])
     correct = {role: sum(row.get(role) == row["digit"] for row in predictions) for role in pipeline.models}
     cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
     row = {
@@ -170,8 +192,9 @@ def child_main(minutes: float, out_path: Path) -> None:
         "overflows": pipeline.capture.overflow_count,
         "lost samples": pipeline.lost_samples,
         "RSS start MB": rss_start,
-        "RSS max MB": max(log.rss_mb),
-        "RSS end MB": log.rss_mb[-1],
+        "RSS at 1 min MB": after_first_minute,
+        "RSS max MB": max(rss for _, rss in log.rss_mb),
+        "RSS end MB": log.rss_mb[-1][1],
         **{f"{role} correct": f"{n}/{len(predictions)}" for role, n in correct.items()},
     }
     out_path.write_text(json.dumps([row]))

@@ -36,7 +36,9 @@ def child(out_dir: Path, recordings: Path) -> None:
     np.save(out_dir / "recording.npy", log.recording)
     result = {
         "sample_rate": pipeline.sample_rate,
-        "predictions": clip_predictions(log),
+        "predictions": clip_predictions(
+            log, pipeline.sample_rate, max(m.card.duration for m in pipeline.models.values())
+        ),
         "clips": [[str(path), start, end] for path, start, end in log.clips],
         "models": {role: model.card.name for role, model in pipeline.models.items()},
     }
