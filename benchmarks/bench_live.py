@@ -30,6 +30,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+from benchmarks.common import rss_mb  # noqa: E402
+
 FSDD_RECORDINGS = REPO.parent / "shared" / "data" / "fsdd" / "recordings"
 POLL_SECONDS = 0.01
 GAP_SECONDS = 0.8  # silence after each clip: its last windows are analysed before the next starts
@@ -69,8 +71,8 @@ def fsdd_test_clips(count: int, recordings: Path = FSDD_RECORDINGS) -> list[Path
     return [by_digit[i % 10][(i // 10 * 7 + i) % len(by_digit[i % 10])] for i in range(count)]
 
 
-def open_pipeline(gate_dbfs: float = -50.0):
-    """The window's pipeline on the default input with the shipped models (child process only)."""
+def open_pipeline(gate_dbfs: float = -50.0, capture_factory=None):
+    """The window's pipeline on the default input (or ``capture_factory``'s) with the shipped models."""
     from audioxai_gui.classifiers import find_cards, pick_card
     from audioxai_gui.explain.engine import ExplanationEngine
     from audioxai_gui.live.capture import LiveCapture
@@ -80,7 +82,7 @@ def open_pipeline(gate_dbfs: float = -50.0):
     cards, _ = find_cards()  # models/ first, then $AUDIOXAI_MODELS
     models = {role: engine.load(pick_card(cards, role)) for role in ("waveform", "spectrogram")}
     settings = LiveSettings(view_seconds=10.0, gate_enabled=True, gate_dbfs=gate_dbfs)
-    capture = LiveCapture(buffer_seconds=LivePipeline.capture_seconds(settings, models))
+    capture = (capture_factory or LiveCapture)(buffer_seconds=LivePipeline.capture_seconds(settings, models))
     return LivePipeline(capture, engine, models, settings)
 
 
@@ -113,7 +115,7 @@ def play_and_poll(pipeline, clips: list[Path], record: bool = False, seconds: fl
         poll_for(GAP_SECONDS)
         log.clips.append((clip, started, pipeline.stream_seconds))
         recorded_mb = (pipeline.stream_seconds - recording_start) * pipeline.sample_rate * 4 / 2**20 if record else 0
-        log.rss_mb.append((pipeline.stream_seconds, _rss_mb() - recorded_mb))
+        log.rss_mb.append((pipeline.stream_seconds, rss_mb() - recorded_mb))
     if record:
         log.recording = pipeline.stop_recording()
     return log
@@ -157,18 +159,11 @@ def onset_latencies(log: SessionLog, sample_rate: int) -> list[float]:
     return latencies
 
 
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def child_main(minutes: float, out_path: Path) -> None:
     pipeline = open_pipeline()
     pipeline.start()
     cpu_before, wall_before = os.times(), time.perf_counter()
-    rss_start = _rss_mb()
+    rss_start = rss_mb()
     try:
         log = play_and_poll(pipeline, fsdd_test_clips(TEST_CLIPS), record=True, seconds=60 * minutes)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -30,3 +31,14 @@ def markdown_table(rows: list[dict]) -> str:
         cells = [f"{row.get(k):.2f}" if isinstance(row.get(k), float) else str(row.get(k, "")) for k in keys]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def rss_mb() -> float:
+    """This process's resident memory in MiB (Linux), NaN where /proc is missing."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")

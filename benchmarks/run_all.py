@@ -23,6 +23,7 @@ SUITES = {
     "load_audio": ("benchmarks.bench_load_audio", "Loading hour-long files (issue 2)"),
     "gui": ("benchmarks.bench_gui", "Analysis window (issue 3)"),
     "live": ("benchmarks.bench_live", "Live microphone latency (issue 4)"),
+    "live_memory": ("benchmarks.bench_live_memory", "Live pipeline memory (issue 4)"),
 }
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -73,7 +74,11 @@ def main() -> int:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:
             continue
-        kwargs = {"engine": {"device": args.device}, "live": {"minutes": args.live_minutes}}.get(key, {})
+        kwargs = {
+            "engine": {"device": args.device},
+            "live": {"minutes": args.live_minutes},
+            "live_memory": {"minutes": args.live_minutes},
+        }.get(key, {})
         table = markdown_table(module.run(**kwargs))
         print(f"\n## {title}\n\n{table}", flush=True)
         tables[title] = (
