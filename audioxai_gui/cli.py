@@ -18,9 +18,14 @@ MODEL_CHOICES = {
 }
 
 
+def _add_task_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", help="task id, e.g. digits or events (default: digits; `models` lists them)")
+
+
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--waveform-model", help="name of the waveform model card (default: the built-in one)")
-    parser.add_argument("--spectrogram-model", help="name of the spectrogram model card (default: the built-in one)")
+    _add_task_option(parser)
+    parser.add_argument("--waveform-model", help="name of the task's waveform model card (default: its first)")
+    parser.add_argument("--spectrogram-model", help="name of the task's spectrogram model card (default: its first)")
     parser.add_argument("--device", help="cpu, cuda or cuda:N (default: $AUDIOXAI_DEVICE, else CUDA if available)")
 
 
@@ -55,19 +60,29 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.add_argument("--model", choices=sorted(MODEL_CHOICES), default="both")
     _add_model_options(agreement)
 
-    models = sub.add_parser("models", help="list the model cards found")
+    models = sub.add_parser("models", help="list the tasks found, each with its waveform and spectrogram model")
     models.add_argument("--json", action="store_true")
+    _add_task_option(models)
     return parser
 
 
-def _select_cards(args) -> dict:
-    from .classifiers import find_cards, pick_card
+def _find_tasks() -> dict:
+    """Every complete task; unreadable cards and odd pairs are printed as warnings."""
+    from .classifiers import discover_tasks, find_cards
 
     cards, problems = find_cards()
-    for problem in problems:
+    tasks, task_problems = discover_tasks(cards)
+    for problem in problems + task_problems:
         print(f"warning: {problem}", file=sys.stderr)
+    return tasks
+
+
+def _select_cards(args) -> dict:
+    from .classifiers import get_task
+
+    task = get_task(_find_tasks(), args.task)
     names = {"waveform": args.waveform_model, "spectrogram": args.spectrogram_model}
-    return {kind: pick_card(cards, kind, names[kind]) for kind in MODEL_CHOICES[args.model]}
+    return {kind: task.card(kind, names[kind]) for kind in MODEL_CHOICES[args.model]}
 
 
 def _load_models(args):
@@ -180,20 +195,47 @@ def run_train(args) -> int:
 
 
 def run_models(args) -> int:
-    from .classifiers import find_cards
+    from .classifiers import UnknownTaskError, get_task
 
-    cards, problems = find_cards()
+    tasks = _find_tasks()
+    try:
+        shown = [get_task(tasks, args.task)] if args.task else list(tasks.values())
+    except UnknownTaskError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if args.json:
-        print(json.dumps([{**c.to_dict(), "path": str(c.path)} for c in cards], indent=2))
-    for card in cards if not args.json else []:
-        acc = card.accuracy.get("official_test")
-        print(
-            f"{card.name:24s} {card.input_kind:12s} {card.architecture:12s} {card.sample_rate} Hz "
-            f"{card.duration:.2f} s  accuracy {acc if acc is not None else '?'}  ({card.path})"
-        )
-    for problem in problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        records = [
+            {
+                "task": task.id,
+                "task_title": task.title,
+                "classes": task.classes,
+                "models": {
+                    kind: [{**c.to_dict(), "path": str(c.path)} for c in cards] for kind, cards in task.cards.items()
+                },
+            }
+            for task in shown
+        ]
+        print(json.dumps(records, indent=2))
+        return EXIT_OK
+    for task in shown:
+        print(f"{task.id}: {task.title or 'untitled'} ({len(task.classes)} classes: {', '.join(task.classes)})")
+        for kind in MODEL_CHOICES["both"]:
+            for index, card in enumerate(task.cards[kind]):
+                print(
+                    f"  {kind if index == 0 else '  (other)':12s} {card.name:24s} {card.architecture:12s} "
+                    f"{card.sample_rate} Hz {card.duration:.2f} s  accuracy {_headline_accuracy(card)}  ({card.path})"
+                )
     return EXIT_OK
+
+
+def _headline_accuracy(card) -> str:
+    """The card's main accuracy figure: cross-validated mean when stated, else the official test split."""
+    for key in ("cross_validation", "official_test"):
+        value = card.accuracy.get(key)
+        value = value.get("mean") if isinstance(value, dict) else value
+        if isinstance(value, (int, float)):
+            return f"{value:.1%} ({key.replace('_', ' ')})"
+    return "?"
 
 
 COMMANDS = {"explain": run_explain, "agreement": run_agreement, "train": run_train, "models": run_models}

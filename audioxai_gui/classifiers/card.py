@@ -7,6 +7,7 @@ come from here; no other place in the code hard-codes them.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from ..features import FeatureSpec
 CARD_SCHEMA = 1
 CARD_SUFFIX = ".card.json"
 INPUT_KINDS = ("waveform", "spectrogram")
+# A task id is typed on the command line (--task events) and stored in sessions: short, lower case, no spaces.
+TASK_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 
 
 class ModelLoadError(Exception):
@@ -33,7 +36,8 @@ class ModelCard:
     weights: str
     features: FeatureSpec = field(default_factory=FeatureSpec)
     architecture_params: dict = field(default_factory=dict)
-    task: str = ""
+    task: str = ""  # short task id ("digits"); the cards sharing it form one waveform + spectrogram pair
+    task_title: str = ""  # the task in words ("Spoken digit recognition (0-9), English")
     sha256: str = ""
     default_composite: str = "EpsilonPlus"
     # Each model window is scaled to this peak (gain at most max_gain_db) before the model sees it:
@@ -60,6 +64,7 @@ class ModelCard:
             "schema": CARD_SCHEMA,
             "name": self.name,
             "task": self.task,
+            "task_title": self.task_title,
             "input_kind": self.input_kind,
             "architecture": self.architecture,
             "architecture_params": self.architecture_params,
@@ -99,6 +104,11 @@ class ModelCard:
         if data["input_kind"] not in INPUT_KINDS:
             raise ModelLoadError(
                 f"model card {path}: input_kind {data['input_kind']!r} is not one of {', '.join(INPUT_KINDS)}"
+            )
+        if "task" in data and not (isinstance(data["task"], str) and TASK_ID.fullmatch(data["task"])):
+            raise ModelLoadError(
+                f"model card {path}: task {data['task']!r} is not a short task id (lower-case letters, digits, "
+                "'-' or '_', at most 32, e.g. \"digits\"); put a sentence in \"task_title\""
             )
         try:
             features = FeatureSpec.from_dict(data.get("features", {"sample_rate": data["sample_rate"]}))

@@ -93,7 +93,8 @@ def accuracy(module: nn.Module, card: ModelCard, windows: torch.Tensor, labels: 
 def make_card(config: TrainConfig, name: str) -> ModelCard:
     return ModelCard(
         name=name,
-        task="Spoken digit recognition (0-9), English",
+        task="digits",
+        task_title="Spoken digit recognition (0-9), English",
         input_kind=config.input_kind,
         architecture=config.architecture,
         classes=CLASSES,
