@@ -209,3 +209,39 @@ def test_cpu_and_cuda_relevance_agree(model_pair):
         gpu = ExplanationEngine("cuda").explain(gpu_model, clip)
         scale = np.abs(cpu.relevance).max()
         assert np.abs(cpu.relevance - gpu.relevance).max() <= 1e-4 * scale
+
+
+def test_long_clip_explains_each_window_for_its_own_class_by_default(engine, model_pair):
+    wave, spec = model_pair
+    signal = np.concatenate([_speechlike(8000, seed) for seed in range(4)])
+    exp = engine.explain(spec, signal)
+    assert exp.target_mode == "each_window"
+    np.testing.assert_array_equal(exp.window_targets, exp.window_probabilities.argmax(axis=1))
+    assert exp.window_conservation.shape == (len(exp.window_starts),)
+    assert np.isfinite(exp.window_conservation).all()
+
+
+def test_one_class_mode_explains_every_window_for_the_clip_class(engine, model_pair):
+    wave, _ = model_pair
+    signal = np.concatenate([_speechlike(8000, seed) for seed in range(4)])
+    exp = engine.explain(wave, signal, target_mode="one_class")
+    assert exp.target_mode == "one_class"
+    assert exp.target == int(exp.window_probabilities.mean(axis=0).argmax())
+    assert (exp.window_targets == exp.target).all()
+    given = engine.explain(wave, signal, target=2)
+    assert given.target_mode == "one_class" and (given.window_targets == 2).all()
+
+
+def test_each_window_relevance_equals_explaining_the_window_for_its_class(engine, model_pair):
+    wave, _ = model_pair
+    signal = np.concatenate([_speechlike(8000, seed) for seed in range(3)])
+    whole = engine.explain(wave, signal, hop_fraction=1.0)
+    second = int(whole.window_targets[1])
+    alone = engine.explain(wave, signal[8000:16000], target=second)
+    np.testing.assert_allclose(whole.relevance[8000:16000], alone.relevance, rtol=1e-4, atol=1e-7)
+    assert whole.window_conservation[1] == pytest.approx(alone.conservation, rel=1e-4)
+
+
+def test_unknown_target_mode_names_the_choices(engine, model_pair):
+    with pytest.raises(ValueError, match="each_window"):
+        engine.explain(model_pair[0], _speechlike(8000), target_mode="majority")

@@ -27,6 +27,10 @@ from .projection import project_relevance
 from .zennit_import import import_zennit
 
 DEVICE_ENV = "AUDIOXAI_DEVICE"
+TARGET_MODES = {
+    "each_window": "each window for its own predicted class",
+    "one_class": "one class across the recording",
+}
 _attribution = import_zennit().attribution
 
 
@@ -67,6 +71,11 @@ class Explanation:
     seconds: float
     device: str = "CPU"
     notes: list[str] = field(default_factory=list)
+    target_mode: str = "one_class"
+    window_targets: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """The class each window's relevance explains (all equal to ``target`` in "one_class" mode)."""
+    window_conservation: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    """Each window's relevance sum over its target logit (1.0: the window's relevance holds all of it)."""
 
     @property
     def predicted(self) -> int:
@@ -77,6 +86,32 @@ class Explanation:
 
     def band_frequencies(self) -> np.ndarray:
         return self.grid.band_frequencies()
+
+
+@dataclass
+class WindowBatch:
+    """LRP of some windows: relevance (windows, *input), logits (windows, classes), the class each explains."""
+
+    relevance: np.ndarray
+    logits: np.ndarray
+    targets: np.ndarray
+
+    @property
+    def conservation(self) -> np.ndarray:
+        """Per window: relevance sum over the explained logit."""
+        explained = self.logits[np.arange(len(self.targets)), self.targets]
+        sums = self.relevance.reshape(len(self.targets), -1).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (sums / explained).astype(np.float32)
+
+
+def resolve_target_mode(target_mode: str | None, target: int | None, n_windows: int) -> str:
+    """A given target means one class; otherwise each window for itself when there is more than one."""
+    if target_mode is not None and target_mode not in TARGET_MODES:
+        raise ValueError(f"target mode {target_mode!r} is not one of {', '.join(TARGET_MODES)}")
+    if target is not None:
+        return "one_class"
+    return target_mode or ("each_window" if n_windows > 1 else "one_class")
 
 
 @dataclass(frozen=True)
@@ -105,6 +140,11 @@ class WindowPlan:
         padded = np.zeros(self.padded_length, dtype=np.float32)
         padded[self.offset : self.offset + self.n_samples] = samples
         return padded
+
+    def windows(self, samples: np.ndarray, indices: np.ndarray | None = None) -> torch.Tensor:
+        """(n, window) views of the padded clip at the planned starts (all, or those at ``indices``)."""
+        starts = self.starts if indices is None else self.starts[indices]
+        return torch.from_numpy(self.pad(samples)).unfold(0, self.window, 1)[torch.from_numpy(starts)]
 
 
 class _Stitcher:
@@ -157,8 +197,10 @@ class ExplanationEngine:
         hop_fraction: float = 0.5,
         progress: Callable[[float], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
+        target_mode: str | None = None,
     ) -> Explanation:
-        """Explain ``samples`` (mono, at the model's rate). See the module docstring for long clips."""
+        """Explain ``samples`` (mono, at the model's rate). See the module docstring for long clips and
+        ``TARGET_MODES``; ``target_mode`` None means "each_window" for a clip of several windows."""
         card = model.card
         composite = composite or card.default_composite or DEFAULT_COMPOSITE
         # The spectrogram model's relevance lives on its own input grid; the waveform model's relevance is
@@ -173,30 +215,38 @@ class ExplanationEngine:
         started = time.perf_counter()
         notes: list[str] = []
         try:
-            result = self._explain(model, samples, target, composite, grid, hop_fraction, progress, cancelled)
+            result = self._explain(
+                model, samples, target, composite, grid, hop_fraction, progress, cancelled, target_mode
+            )
         except torch.cuda.OutOfMemoryError:
             torch.cuda.empty_cache()
             notes.append(f"{device_name(model.device)} ran out of memory; {card.name} was explained on the CPU")
             model.module.to("cpu")
             model.device = torch.device("cpu")
-            result = self._explain(model, samples, target, composite, grid, hop_fraction, progress, cancelled)
+            result = self._explain(
+                model, samples, target, composite, grid, hop_fraction, progress, cancelled, target_mode
+            )
         result.seconds = time.perf_counter() - started
         result.notes = notes
         return result
 
-    def _explain(self, model, samples, target, composite, grid, hop_fraction, progress, cancelled) -> Explanation:
+    def _explain(
+        self, model, samples, target, composite, grid, hop_fraction, progress, cancelled, target_mode
+    ) -> Explanation:
         card = model.card
         plan = WindowPlan.for_clip(samples.size, card.input_length, hop_fraction, grid.framing.hop_length)
-        padded = torch.from_numpy(plan.pad(samples))
-        windows = padded.unfold(0, card.input_length, 1)[torch.from_numpy(plan.starts)]
-        with self._lock(model):
-            if target is None and len(plan.starts) > 1:
-                target = int(np.argmax(self._probabilities(model, windows).mean(axis=0)))
-            relevance, logits, chosen = self._relevance(model, windows, target, composite, progress, cancelled)
-        probabilities = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
-        target = chosen if target is None else target
-        conservation = float(relevance.sum() / logits[:, target].sum())
-        stitched = self._stitch(card, plan, grid, relevance)
+        windows = plan.windows(samples)
+        target_mode = resolve_target_mode(target_mode, target, len(plan.starts))
+        if target_mode == "one_class" and target is None and len(plan.starts) > 1:
+            target = int(np.argmax(self.probabilities(model, windows).mean(axis=0)))
+        targets = None if target is None else np.full(len(plan.starts), target, dtype=np.int64)
+        batch = self.explain_windows(model, windows, targets, composite, progress, cancelled)
+        probabilities = torch.softmax(torch.from_numpy(batch.logits), dim=1).numpy()
+        if target is None:  # each window for itself: the clip is summarised by its most probable class
+            target = int(np.argmax(probabilities.mean(axis=0)))
+        explained = batch.logits[np.arange(len(batch.targets)), batch.targets]
+        conservation = float(batch.relevance.sum() / explained.sum())
+        stitched = self._stitch(card, plan, grid, batch.relevance)
         if card.input_kind == "waveform":
             tf_relevance = project_relevance(samples, stitched, grid).astype(np.float32)
         else:
@@ -217,40 +267,55 @@ class ExplanationEngine:
             window_probabilities=probabilities,
             seconds=0.0,
             device=device_name(model.device),
+            target_mode=target_mode,
+            window_targets=batch.targets,
+            window_conservation=batch.conservation,
         )
 
-    def _probabilities(self, model: LoadedModel, windows: torch.Tensor) -> np.ndarray:
+    def probabilities(self, model: LoadedModel, windows: torch.Tensor) -> np.ndarray:
+        """Softmax of every window (no relevance), in batches."""
         chunks = []
-        with torch.no_grad():
+        with self._lock(model), torch.no_grad():
             for start in range(0, len(windows), self.batch_size):
                 batch = windows[start : start + self.batch_size].to(model.device)
                 chunks.append(torch.softmax(model.module(model_input(model.card, batch)), dim=1).cpu().numpy())
         return np.concatenate(chunks)
 
-    def _relevance(self, model, windows, target, composite_name, progress, cancelled):
-        """LRP for every window in batches; returns relevance (windows, *input), logits, chosen target."""
-        relevance, logits = [], []
-        chosen = target
+    def explain_windows(
+        self,
+        model: LoadedModel,
+        windows: torch.Tensor,
+        targets: np.ndarray | None,
+        composite_name: str,
+        progress: Callable[[float], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> WindowBatch:
+        """LRP for (windows, input_length) in batches; ``targets`` None explains each window's own argmax."""
+        relevance, logits, chosen = [], [], []
         eye = torch.eye(len(model.card.classes), device=model.device)
+        batch_targets: torch.Tensor | None = None
 
         def attr_output(output: torch.Tensor) -> torch.Tensor:
-            nonlocal chosen
-            if chosen is None:
-                chosen = int(output[0].argmax())
-            return output * eye[chosen]
+            nonlocal batch_targets
+            if batch_targets is None:
+                batch_targets = output.argmax(dim=1)
+            return output * eye[batch_targets]
 
         composite = make_composite(composite_name, model.card.input_kind)
-        with _attribution.Gradient(model.module, composite) as attributor:
+        with self._lock(model), _attribution.Gradient(model.module, composite) as attributor:
             for start in range(0, len(windows), self.batch_size):
                 if cancelled is not None and cancelled():
                     raise ExplanationCancelled()
-                batch = model_input(model.card, windows[start : start + self.batch_size].to(model.device))
+                stop = min(start + self.batch_size, len(windows))
+                batch = model_input(model.card, windows[start:stop].to(model.device))
+                batch_targets = None if targets is None else torch.as_tensor(targets[start:stop], device=model.device)
                 output, batch_relevance = attributor(batch, attr_output)
                 relevance.append(batch_relevance[:, 0].detach().cpu().numpy())
                 logits.append(output.detach().cpu().numpy())
+                chosen.append(batch_targets.cpu().numpy())
                 if progress is not None:
-                    progress(min(1.0, (start + len(batch)) / len(windows)))
-        return np.concatenate(relevance), np.concatenate(logits), chosen
+                    progress(stop / len(windows))
+        return WindowBatch(np.concatenate(relevance), np.concatenate(logits), np.concatenate(chosen).astype(np.int64))
 
     @staticmethod
     def _stitch(card: ModelCard, plan: WindowPlan, grid: FeatureSpec, relevance: np.ndarray) -> np.ndarray:
