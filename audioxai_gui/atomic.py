@@ -2,24 +2,35 @@
 
 Every file AudioXAI writes for the user goes through here: write a temporary file beside the target,
 flush and fsync it, rename it over the target, then fsync the folder so the rename itself survives a
-power cut. Temporary files are named ``.{name}.{random}.tmp`` so leftovers from a killed process can be
-found (``temp_files_for``).
+power cut. Temporary files are named ``.{name}.{random}.tmp`` (a hash of the name when it is long, so the
+temporary name always fits in 255 bytes) so leftovers from a killed process can be found (``temp_files_for``).
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+NAME_MAX = 255
+"""Bytes a file name may have on every common file system (ext4, APFS, NTFS in UTF-16 units)."""
+
+
+def _temp_prefix(path: Path) -> str:
+    """``.{name}``, or ``.{hash of name}`` when the name is too long to carry 14 more bytes and still fit."""
+    if len(os.fsencode(path.name)) + 14 <= NAME_MAX:
+        return f".{path.name}"
+    return "." + hashlib.sha256(os.fsencode(path.name)).hexdigest()[:24]
+
 
 def temp_files_for(path: str | os.PathLike) -> list[Path]:
     """Temporary files an interrupted write of ``path`` may have left behind."""
     path = Path(path)
-    return list(path.parent.glob(f".{glob.escape(path.name)}.*.tmp"))
+    return list(path.parent.glob(f"{glob.escape(_temp_prefix(path))}.*.tmp"))
 
 
 @contextmanager
@@ -29,7 +40,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     The temporary file is created with the umask's permissions, as any new file would be.
     """
     path = Path(path)
-    temp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    temp = path.parent / f"{_temp_prefix(path)}.{uuid.uuid4().hex[:8]}.tmp"
     os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         yield temp

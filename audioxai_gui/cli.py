@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from .batch import failure_message, run_isolated, shown_path
+
 EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT = 0, 2, 3
 MODEL_CHOICES = {
     "waveform": ("waveform",),
@@ -20,6 +22,11 @@ MODEL_CHOICES = {
 
 def _add_task_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", help="task id, e.g. digits or events (default: digits; `models` lists them)")
+
+
+def _add_batch_options(parser: argparse.ArgumentParser) -> None:
+    """Options of every command that works through many files (explain, agreement, compare)."""
+    parser.add_argument("--debug", action="store_true", help="print the full traceback when a file fails")
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--out", type=Path, help="folder for .npz and .png files (none written without it)")
     explain.add_argument("--json", action="store_true", help="print one JSON record per file")
     _add_model_options(explain)
+    _add_batch_options(explain)
 
     train = sub.add_parser("train", help="train a built-in architecture on FSDD and write weights + card")
     train.add_argument("--model", choices=["waveform", "spectrogram"], required=True)
@@ -59,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.add_argument("--out", type=Path, help="CSV of every row (default: FOLDER/agreement.csv)")
     agreement.add_argument("--model", choices=sorted(MODEL_CHOICES), default="both")
     _add_model_options(agreement)
+    _add_batch_options(agreement)
 
     models = sub.add_parser("models", help="list the tasks found, each with its waveform and spectrogram model")
     models.add_argument("--json", action="store_true")
@@ -105,24 +114,31 @@ def run_agreement(args) -> int:
     if engine is None:
         return EXIT_USAGE
     out = args.out or args.folder / "agreement.csv"
+    failed = []
+
+    def report_failure(path: Path, message: str) -> None:
+        failed.append(path)
+        print(f"error: {message}", file=sys.stderr)
+
     try:
         summary = agreement_over_folder(
             args.folder,
             engine,
             list(models.values()),
             out,
-            on_skip=lambda path, reason: print(f"skipped {path}: {reason}", file=sys.stderr),
+            on_skip=lambda path, reason: print(f"skipped {shown_path(path)}: {reason}", file=sys.stderr),
+            on_failure=report_failure,
+            debug=args.debug,
         )
-    except AgreementError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (AgreementError, OSError) as exc:
+        print(f"error: {failure_message(args.folder, exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(format_summary_table(summary))
-    print(f"rows written to {out}")
-    return EXIT_OK
+    print(f"rows written to {shown_path(out)}")
+    return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
 def run_explain(args) -> int:
-    from .audio.io import AudioLoadError, load_audio
     from .explain.composites import COMPOSITES
 
     if args.composite and args.composite not in COMPOSITES:
@@ -133,48 +149,55 @@ def run_explain(args) -> int:
         return EXIT_USAGE
     grid = models["spectrogram"].card.features if "spectrogram" in models else None
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
+        try:
+            args.out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"error: cannot create the output folder: {failure_message(args.out, exc)}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     status = EXIT_OK
     for path in args.files:
-        record: dict = {"path": str(path), "models": {}}
-        try:
-            clips = {kind: load_audio(path, m.card.sample_rate).samples for kind, m in models.items()}
-            explanations = []
-            for kind, model in models.items():
-                exp = engine.explain(model, clips[kind], args.target, args.composite, grid, args.hop)
-                explanations.append(exp)
-                record["models"][kind] = {
-                    "model": exp.model_name,
-                    "predicted": exp.classes[exp.predicted],
-                    "probabilities": {
-                        c: round(float(p), 5) for c, p in zip(exp.classes, exp.probabilities, strict=True)
-                    },
-                    "target": exp.classes[exp.target],
-                    "composite": exp.composite,
-                    "conservation": round(exp.conservation, 5),
-                    "seconds": round(exp.seconds, 4),
-                }
-            if args.out:
-                from .report import save_figure, save_npz
-
-                stem = args.out / path.name
-                save_npz(stem.with_name(stem.name + ".relevance.npz"), clips, explanations, str(path))
-                save_figure(stem.with_name(stem.name + ".png"), clips, explanations, path.name)
-        except (AudioLoadError, ValueError) as exc:
-            record["error"] = str(exc)
+        record: dict = {"path": shown_path(path), "models": {}}
+        _, error = run_isolated(path, _explain_file, path, args, engine, models, grid, record, debug=args.debug)
+        if error:
+            record["error"] = error
             status = EXIT_BAD_INPUT
         if args.json:
             print(json.dumps(record))
-        elif "error" in record:
-            message = record["error"] if str(path) in record["error"] else f"{path}: {record['error']}"
-            print(f"error: {message}", file=sys.stderr)
+        elif error:
+            print(f"error: {error}", file=sys.stderr)
         else:
             parts = [
                 f"{kind} model -> {m['predicted']} ({m['probabilities'][m['predicted']]:.1%})"
                 for kind, m in record["models"].items()
             ]
-            print(f"{path}: " + ", ".join(parts))
+            print(f"{shown_path(path)}: " + ", ".join(parts))
     return status
+
+
+def _explain_file(path: Path, args, engine, models: dict, grid, record: dict) -> None:
+    """Explain one file with every model, filling ``record``; writes its files when ``--out`` is given."""
+    from .audio.io import load_audio
+
+    clips = {kind: load_audio(path, m.card.sample_rate).samples for kind, m in models.items()}
+    explanations = []
+    for kind, model in models.items():
+        exp = engine.explain(model, clips[kind], args.target, args.composite, grid, args.hop)
+        explanations.append(exp)
+        record["models"][kind] = {
+            "model": exp.model_name,
+            "predicted": exp.classes[exp.predicted],
+            "probabilities": {c: round(float(p), 5) for c, p in zip(exp.classes, exp.probabilities, strict=True)},
+            "target": exp.classes[exp.target],
+            "composite": exp.composite,
+            "conservation": round(exp.conservation, 5),
+            "seconds": round(exp.seconds, 4),
+        }
+    if args.out:
+        from .report import save_figure, save_npz
+
+        stem = args.out / path.name
+        save_npz(stem.with_name(stem.name + ".relevance.npz"), clips, explanations, str(path))
+        save_figure(stem.with_name(stem.name + ".png"), clips, explanations, shown_path(path.name))
 
 
 def run_train(args) -> int:

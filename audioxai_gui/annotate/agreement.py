@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..audio.io import AudioLoadError, load_audio, supported_extensions
+from ..audio.io import load_audio, supported_extensions
+from ..batch import run_isolated
 from .measures import ALL_REGIONS, RelevanceMap, alignment_per_region
 from .regions import Region
-from .sidecar import SIDECAR_SUFFIX, SidecarError, load_sidecar, sidecar_path
+from .sidecar import SIDECAR_SUFFIX, load_sidecar, sidecar_path
 
 if TYPE_CHECKING:
     from ..classifiers import LoadedModel
@@ -170,14 +171,19 @@ def agreement_over_folder(
     models: Sequence[LoadedModel],
     out_csv: str | os.PathLike,
     on_skip: Callable[[Path, str], None] | None = None,
+    on_failure: Callable[[Path, str], None] | None = None,
+    debug: bool = False,
 ) -> list[SummaryRow]:
     """Explain every annotated audio file in ``folder`` with each model (its predicted class), write all
     rows to ``out_csv`` and return the per-model summary.
 
-    Files whose sidecar or audio cannot be read, or that have no regions, are skipped and reported
-    through ``on_skip(path, reason)`` (default: a logged warning).
+    Files with no regions are skipped through ``on_skip(path, reason)``; a file that fails in any way
+    (unreadable sidecar or audio, out of memory, ...) is reported through ``on_failure(path, message)``
+    and the run goes on. Both default to a logged warning. Sidecars are only read: a corrupt one is
+    left where it is.
     """
     on_skip = on_skip or (lambda path, reason: log.warning("skipped %s: %s", path, reason))
+    on_failure = on_failure or on_skip
     if not models:
         raise AgreementError(f"{folder}: no models to compare")
     files = annotated_audio_files(folder)
@@ -187,22 +193,26 @@ def agreement_over_folder(
     grid = next((m.card.features for m in models if m.card.input_kind == "spectrogram"), None)
     rows: list[AgreementRow] = []
     for path in files:
-        try:
-            document = load_sidecar(path)
-            if not len(document):
-                on_skip(path, "its sidecar holds no regions")
-                continue
-            audio_by_rate = {rate: load_audio(path, rate) for rate in {m.card.sample_rate for m in models}}
-        except (SidecarError, AudioLoadError) as exc:
-            on_skip(path, str(exc))
-            continue
-        explanations = [
-            engine.explain(model, audio_by_rate[model.card.sample_rate].samples, grid=grid) for model in models
-        ]
-        duration = next(iter(audio_by_rate.values())).duration
-        rows += agreement_rows(explanations, document.regions, duration, file=path.name)
+        file_rows, error = run_isolated(path, _rows_of_file, path, engine, models, grid, debug=debug)
+        if error:
+            on_failure(path, error)
+        elif file_rows is None:
+            on_skip(path, "its sidecar holds no regions")
+        else:
+            rows += file_rows
     write_rows_csv(rows, out_csv)
     return summarize(rows)
+
+
+def _rows_of_file(path: Path, engine: ExplanationEngine, models: Sequence[LoadedModel], grid) -> list | None:
+    """The agreement rows of one annotated file; None when its sidecar holds no regions."""
+    document = load_sidecar(path, keep_aside=False)
+    if not len(document):
+        return None
+    audio_by_rate = {rate: load_audio(path, rate) for rate in {m.card.sample_rate for m in models}}
+    explanations = [engine.explain(model, audio_by_rate[model.card.sample_rate].samples, grid=grid) for model in models]
+    duration = next(iter(audio_by_rate.values())).duration
+    return agreement_rows(explanations, document.regions, duration, file=path.name)
 
 
 def write_rows_csv(rows: Iterable[AgreementRow], out_csv: str | os.PathLike) -> None:

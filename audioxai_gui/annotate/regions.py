@@ -18,6 +18,24 @@ def _new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def is_finite_number(value) -> bool:
+    """A JSON number that is finite as a float: not a bool, NaN, infinity or a 400-digit integer."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def _shown(value) -> str:
+    """A value for a message: numbers as ``%g``, anything else (a 400-digit integer, a string) cut short."""
+    if is_finite_number(value):
+        return f"{value:g}"
+    text = repr(value)
+    return text if len(text) <= 24 else text[:20] + "..."
+
+
 @dataclass
 class Region:
     """A time region (``low_hz``/``high_hz`` None: all frequencies) or a time-frequency box; times in s."""
@@ -50,7 +68,7 @@ class Region:
     def describe(self) -> str:
         """Short human name for messages: label (if any), id and time span."""
         name = f"{self.label!r} " if self.label else ""
-        return f"region {name}[{self.id}] {self.start:g}-{self.end:g} s"
+        return f"region {name}[{self.id}] {_shown(self.start)}-{_shown(self.end)} s"
 
     def validate(self, duration: float | None = None) -> None:
         """Raise RegionError unless times and frequencies are finite, ordered and non-negative.
@@ -68,8 +86,8 @@ class Region:
         for name, value in values.items():
             if value is None:
                 continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                return f"{name} must be a finite number, got {value!r}"
+            if not is_finite_number(value):
+                return f"{name} must be a finite number, got {_shown(value)}"
             if value < 0:
                 return f"{name} must not be negative, got {value:g}"
         if self.end < self.start:

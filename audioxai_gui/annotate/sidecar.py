@@ -8,15 +8,17 @@ never overwritten: it may hold an hour of someone's work.
 from __future__ import annotations
 
 import json
-import math
 import os
+import stat
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from ..atomic import atomic_write, temp_files_for
+from ..atomic import NAME_MAX, atomic_write, temp_files_for
+from ..batch import failure_reason, shown_path
 from .document import DocumentChange, RegionDocument
-from .regions import Region, RegionError
+from .regions import Region, RegionError, is_finite_number
 
 SIDECAR_SCHEMA = 1
 SIDECAR_SUFFIX = ".axai.json"
@@ -50,10 +52,11 @@ def write_sidecar(document: RegionDocument, audio_path: str | os.PathLike) -> Pa
     """Atomically replace the sidecar of ``audio_path`` with the document's regions; returns its path."""
     path = sidecar_path(audio_path)
     text = json.dumps(sidecar_data(document, audio_path), indent=1) + "\n"
+    _remove_stale_temps(path)
     try:
         atomic_write(path, text)
     except OSError as exc:
-        raise SidecarError(f"sidecar {path}: cannot save regions ({exc})") from exc
+        raise SidecarError(f"sidecar {shown_path(path)}: cannot save regions ({failure_reason(exc)})") from exc
     return path
 
 
@@ -68,26 +71,55 @@ def _remove_stale_temps(path: Path) -> None:
             continue
 
 
-def load_sidecar(audio_path: str | os.PathLike, duration: float | None = None) -> RegionDocument:
+def load_sidecar(
+    audio_path: str | os.PathLike, duration: float | None = None, keep_aside: bool = True
+) -> RegionDocument:
     """The regions saved for ``audio_path``; an empty document (with ``duration``) when there are none yet.
 
-    An unreadable sidecar (corrupt JSON, wrong structure, invalid region, newer schema) is renamed
-    to ``<name>.corrupt-<timestamp>`` and SidecarError says why and where it was kept.
+    ``duration`` is the audio's real length: it wins over the one the sidecar recorded. Any sidecar
+    that cannot be read (corrupt JSON, wrong structure, invalid region, newer schema, absurd nesting
+    or numbers, not a regular file) raises SidecarError saying why; with ``keep_aside`` a corrupt file
+    is renamed to ``<name>.corrupt-<timestamp>`` so autosave can start a fresh one. Read-only callers
+    (the agreement command) pass ``keep_aside=False`` and the file stays untouched.
     """
     audio_path = Path(audio_path)
     path = sidecar_path(audio_path)
-    _remove_stale_temps(path)
+    if keep_aside:
+        _remove_stale_temps(path)
     try:
-        raw = path.read_bytes()
+        raw = _read_regular_file(path)
     except FileNotFoundError:
         return RegionDocument(audio_name=audio_path.name, duration=duration)
-    except OSError as exc:
-        raise SidecarError(f"sidecar {path}: cannot read ({exc})") from exc
+    except (OSError, ValueError) as exc:
+        raise SidecarError(f"sidecar {shown_path(path)}: cannot read ({failure_reason(exc)})") from exc
     try:
-        return _parse(raw, audio_path.name)
-    except (ValueError, RegionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        kept_at = _move_aside(path)
-        raise SidecarError(f"sidecar {path}: {exc}; the file was kept as {kept_at}", kept_at=kept_at) from exc
+        document = _parse(raw, audio_path.name)
+    except Exception as exc:  # noqa: BLE001 - JSON, regions, RecursionError, OverflowError, MemoryError: all mean corrupt
+        reason = f"sidecar {shown_path(path)}: {failure_reason(exc)}"
+        if not keep_aside:
+            raise SidecarError(reason) from exc
+        try:
+            kept_at = _move_aside(path)
+        except OSError as move_exc:
+            raise SidecarError(f"{reason}; it could not be moved aside ({failure_reason(move_exc)})") from exc
+        raise SidecarError(f"{reason}; the file was kept as {shown_path(kept_at)}", kept_at=kept_at) from exc
+    if duration is not None:
+        document.duration = duration
+    return document
+
+
+MAX_SIDECAR_BYTES = 64 << 20
+"""Far above any hand-made annotation (100,000 regions are ~15 MB); bounds what one read may allocate."""
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path`` if it is a regular file of sane size; a FIFO or device is never opened."""
+    status = path.stat()  # FileNotFoundError when there is no sidecar yet
+    if not stat.S_ISREG(status.st_mode):
+        raise ValueError("not a regular file")
+    if status.st_size > MAX_SIDECAR_BYTES:
+        raise ValueError(f"{status.st_size} bytes, more than the {MAX_SIDECAR_BYTES >> 20} MB a sidecar may have")
+    return path.read_bytes()
 
 
 def _parse(raw: bytes, audio_name: str) -> RegionDocument:
@@ -103,9 +135,7 @@ def _parse(raw: bytes, audio_name: str) -> RegionDocument:
     if schema > SIDECAR_SCHEMA:
         raise ValueError(f"schema {schema} is newer than this AudioXAI supports ({SIDECAR_SCHEMA})")
     duration = data.get("duration")
-    if duration is not None and (
-        isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 < duration < math.inf
-    ):
+    if duration is not None and (not is_finite_number(duration) or duration <= 0):
         raise ValueError(f"'duration' must be a positive number or null, found {duration!r}")
     entries = data.get("regions")
     if not isinstance(entries, list):
@@ -120,12 +150,14 @@ def _parse(raw: bytes, audio_name: str) -> RegionDocument:
 
 
 def _move_aside(path: Path) -> Path:
+    """Rename a corrupt sidecar out of the way; a short name is used when the long one would not fit."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    kept_at = path.with_name(f"{path.name}.corrupt-{stamp}")
+    base = path.name if len(os.fsencode(path.name)) <= NAME_MAX - 32 else f"sidecar-{uuid.uuid4().hex[:8]}"
+    kept_at = path.with_name(f"{base}.corrupt-{stamp}")
     attempt = 1
     while kept_at.exists():
         attempt += 1
-        kept_at = path.with_name(f"{path.name}.corrupt-{stamp}-{attempt}")
+        kept_at = path.with_name(f"{base}.corrupt-{stamp}-{attempt}")
     os.replace(path, kept_at)
     return kept_at
 
@@ -193,7 +225,11 @@ class Autosaver:
         self._first_unsaved = None
         return True
 
+    def stop(self) -> None:
+        """Stop listening to the document, saving nothing more (the shell already flushed and reported)."""
+        self._unsubscribe()
+
     def close(self) -> None:
         """Save what is pending and stop listening to the document."""
-        self._unsubscribe()
+        self.stop()
         self.flush()

@@ -181,18 +181,24 @@ class AnnotationController(QtCore.QObject):
     def _open_clip(self, clip) -> None:
         self.flush()
         if self.autosaver is not None:
-            self.autosaver.close()
+            self.autosaver.stop()
             self.autosaver = None
         self.clip = clip
         self.selected_id = None
         document = RegionDocument(duration=clip.duration if clip is not None else None)
-        if clip is not None and clip.path is not None:
+        autosave = clip is not None and clip.path is not None
+        if autosave:
             try:
                 document = load_sidecar(clip.path, duration=clip.duration)
             except SidecarError as exc:
-                self.window.show_problem(f"Your saved regions could not be read, so none are shown. {exc}", dialog=True)
+                # Autosave starts a fresh sidecar only once the unreadable one is safely out of the way.
+                autosave = exc.kept_at is not None
+                after = "New regions are saved to a fresh file." if autosave else "New regions are not saved."
+                self.window.show_problem(
+                    f"Your saved regions could not be read, so none are shown. {exc}. {after}", dialog=True
+                )
         self._set_document(document)
-        if clip is not None and clip.path is not None:
+        if autosave:
             self.autosaver = Autosaver(document, clip.path)
 
     def _set_document(self, document: RegionDocument) -> None:
