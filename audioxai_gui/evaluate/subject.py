@@ -1,0 +1,87 @@
+"""One model as the measures see it: the clip in the model's window, level-normalised once, batched forward.
+
+Perturbations act on the level-normalised window (or on the input built from it) and the model input is built
+from it *without* normalising again: removing the loudest part of a clip must not turn up the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..classifiers import LoadedModel
+from ..classifiers.inputs import INPUT_BUILDERS, normalise_level
+from ..features import FeatureSpec, model_input_from_db
+
+FORWARD_BATCH = 64
+
+
+@dataclass
+class Subject:
+    """A loaded model plus the few facts every measure needs about its input."""
+
+    model: LoadedModel
+
+    @property
+    def card(self):
+        return self.model.card
+
+    @property
+    def kind(self) -> str:
+        return self.model.card.input_kind
+
+    @property
+    def name(self) -> str:
+        return self.model.card.name
+
+    @property
+    def features(self) -> FeatureSpec:
+        return self.model.card.features
+
+    def offset(self, n_samples: int) -> int:
+        """Where the clip starts in the model window (samples): centred on the frame hop like the engine places a
+        short clip; negative for a long clip, whose middle window is taken."""
+        length, hop = self.card.input_length, self.features.framing.hop_length
+        if n_samples <= length:
+            return (length - n_samples) // 2 // hop * hop
+        return -((n_samples - length) // 2)
+
+    def window(self, samples: np.ndarray) -> np.ndarray:
+        """The clip as one model window (see ``offset``), level-normalised by the card's rule: float32,
+        ``input_length`` samples."""
+        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        length, offset = self.card.input_length, self.offset(samples.size)
+        window = np.zeros(length, dtype=np.float32)
+        if offset >= 0:
+            window[offset : offset + samples.size] = samples
+        else:
+            window[:] = samples[-offset : -offset + length]
+        return normalise_level(self.card, torch.from_numpy(window)[None])[0].numpy()
+
+    def inputs(self, windows: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """(batch, input_length) normalised windows -> the model's input tensor, not normalised again."""
+        windows = torch.as_tensor(np.asarray(windows, dtype=np.float32)).reshape(-1, self.card.input_length)
+        return INPUT_BUILDERS[self.kind](self.card, windows)
+
+    def silence_value(self) -> float:
+        """The value of silence on the model's input scale (0 for a waveform, the dB floor for a spectrogram)."""
+        if self.kind == "waveform":
+            return 0.0
+        return float(model_input_from_db(-self.features.top_db, self.features))
+
+    def logits(self, inputs: torch.Tensor) -> np.ndarray:
+        """Logits (batch, classes) of model inputs, in batches without gradients."""
+        chunks = []
+        with torch.no_grad():
+            for start in range(0, len(inputs), FORWARD_BATCH):
+                batch = inputs[start : start + FORWARD_BATCH].to(self.model.device)
+                chunks.append(self.model.module(batch).float().cpu().numpy())
+        return np.concatenate(chunks).astype(np.float64)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1, keepdims=True)
