@@ -51,14 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(explain)
     _add_batch_options(explain)
 
-    train = sub.add_parser("train", help="train a built-in architecture on FSDD and write weights + card")
+    train = sub.add_parser("train", help="train a task's waveform or spectrogram model and write weights + card")
+    train.add_argument("--task", default="digits", help="digits (FSDD) or events (ESC-10, 5-fold CV); default digits")
     train.add_argument("--model", choices=["waveform", "spectrogram"], required=True)
-    train.add_argument("--name", help="model name (default: fsdd-audionet / fsdd-alexnet)")
-    train.add_argument("--data", type=Path, help="FSDD folder (default: ../shared/data/fsdd)")
-    train.add_argument("--epochs", type=int, default=25)
+    train.add_argument("--name", help="model name (default: the task's built-in name, e.g. fsdd-audionet)")
+    train.add_argument("--data", type=Path, help="data folder (default: ../shared/data/fsdd or esc10)")
+    train.add_argument("--epochs", type=int, help="training epochs (default: the task's recipe)")
     train.add_argument("--out", type=Path, default=Path("models"))
-    train.add_argument("--loso", action="store_true", help="then run leave-one-speaker-out and record it")
+    train.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
+    train.add_argument("--loso", action="store_true", help="digits: then run leave-one-speaker-out and record it")
     train.add_argument("--loso-epochs", type=int, default=12)
+    train.add_argument("--folds", help="events: test folds to run, e.g. 5 or 5,1,2,3,4 (default: all; 5 is shipped)")
 
     agreement = sub.add_parser(
         "agreement", help="how well each model's relevance agrees with hand-made regions, over a folder"
@@ -201,19 +204,34 @@ def _explain_file(path: Path, args, engine, models: dict, grid, record: dict) ->
 
 
 def run_train(args) -> int:
-    from .classifiers.fsdd import DEFAULT_FSDD
-    from .classifiers.training import TrainConfig, record_loso, train_and_ship
+    from .classifiers.recipes import RECIPES
 
-    name = args.name or {"waveform": "fsdd-audionet", "spectrogram": "fsdd-alexnet"}[args.model]
-    data = args.data or DEFAULT_FSDD
+    recipe = RECIPES.get(args.task)
+    if recipe is None:
+        print(f"error: no training recipe for task {args.task!r}; known: {', '.join(RECIPES)}", file=sys.stderr)
+        return EXIT_USAGE
+    options = {"loso_epochs": args.loso_epochs if args.loso else None}
+    if args.folds:
+        try:
+            options["folds"] = tuple(int(f) for f in args.folds.split(","))
+        except ValueError:
+            print(f"error: --folds {args.folds!r} is not a comma-separated list of fold numbers", file=sys.stderr)
+            return EXIT_USAGE
+    unsupported = [k for k, v in options.items() if v and k not in recipe.options]
+    if unsupported:
+        print(f"error: --{unsupported[0].split('_')[0]} does not apply to task {args.task!r}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    options = {k: v for k, v in options.items() if k in recipe.options}
     try:
-        card = train_and_ship(TrainConfig(args.model, epochs=args.epochs), name, args.out, data)
+        card = recipe.run(args.model, args.out, data=args.data, epochs=args.epochs, name=args.name, **options)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.loso:
-        card = record_loso(card.path, TrainConfig(args.model, epochs=args.loso_epochs), data)
-    print(json.dumps(card.accuracy, indent=2))
+    print(json.dumps(card.accuracy if card else {}, indent=2))
     return EXIT_OK
 
 

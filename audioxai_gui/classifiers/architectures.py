@@ -72,7 +72,8 @@ class _ConvClassifier(nn.Module):
 class AudioNet1D(_ConvClassifier):
     """Raw-waveform CNN in the AudioNet lineage (Becker et al. 2018): kernel-3 convolutions with max-pooling.
 
-    Input (batch, 1, n_samples), e.g. 1 s at 8 kHz.
+    Input (batch, 1, n_samples), e.g. 1 s at 8 kHz. ``kernels`` defaults to 3 for every block; a wider first
+    kernel gives the first layer some frequency selectivity at higher sample rates.
     """
 
     input_kind = "waveform"
@@ -84,8 +85,9 @@ class AudioNet1D(_ConvClassifier):
         pools=(3, 2, 2, 2, 2, 2),
         hidden: int = 64,
         dropout: float = 0.2,
+        kernels=None,
     ):
-        super().__init__(1, channels, [3] * len(channels), pools, hidden, n_classes, dropout)
+        super().__init__(1, channels, kernels or [3] * len(channels), pools, hidden, n_classes, dropout)
 
 
 @register_architecture("alexnet2d")

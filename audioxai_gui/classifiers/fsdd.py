@@ -31,6 +31,10 @@ class Recording:
     take: int
 
     @property
+    def label(self) -> int:
+        return self.digit
+
+    @property
     def is_official_test(self) -> bool:
         return self.take < 5
 
