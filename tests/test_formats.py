@@ -61,6 +61,7 @@ ROUND_TRIPS = [  # format, file name, regions, whether frequency bands survive
     ("sonic-visualiser", "layer.csv", _time_regions(), True),
     ("sonic-visualiser", "boxes.csv", _boxes(), True),
     ("label-studio", "task.json", _time_regions(), False),
+    ("dcase", "clip.waveform.events.tsv", _time_regions(), False),
     ("csv", "regions.csv", _time_regions() + _boxes(), True),
     ("json", "regions.json", _time_regions() + _boxes(), True),
 ]
@@ -570,6 +571,26 @@ def test_every_format_is_listed_with_suffixes_and_a_file_filter():
         "label-studio",
         "csv",
         "json",
+        "dcase",
     }
     assert FORMATS["textgrid"].file_filter == "Praat TextGrid (*.TextGrid)"
     assert all(fmt.suffixes and fmt.description for fmt in FORMATS.values())
+
+
+def test_dcase_list_reads_by_suffix_with_or_without_its_header(tmp_path):
+    path = tmp_path / "rec.spectrogram.events.tsv"
+    path.write_text("1.250\t1.800\t7\n0.100\t0.400\tdog bark\n")
+    regions = read_regions(path).regions
+    assert [(r.start, r.end, r.label) for r in regions] == [(1.25, 1.8, "7"), (0.1, 0.4, "dog bark")]
+    write_regions(path, regions)
+    text = path.read_text()
+    assert text.splitlines()[0] == "onset\toffset\tevent_label"
+    assert text.splitlines()[1] == "0.100000\t0.400000\tdog bark"  # sorted by onset
+    assert [(r.start, r.label) for r in read_regions(path).regions] == [(0.1, "dog bark"), (1.25, "7")]
+
+
+def test_dcase_row_without_offset_names_the_line(tmp_path):
+    path = tmp_path / "bad.tsv"
+    path.write_text("onset\toffset\tevent_label\n0.5\n")
+    with pytest.raises(AnnotationFormatError, match="line 2"):
+        read_regions(path)

@@ -1,11 +1,11 @@
 """Annotation files other tools write and read: import and export of regions, one module per format.
 
 ``FORMATS`` maps a format name to its reader, writer, file suffixes and description, so the UI and CLI
-can list formats and pick one by suffix. Several formats share a suffix (``.txt``: Audacity, Raven;
-``.csv``: ours, Sonic Visualiser; ``.json``: ours, Label Studio): on read, the content decides (each
-format that shares a suffix may say whether a file ``looks_like`` it, the one without such a check is
-the fallback); on write, the first format registered for the suffix wins, the longest suffix first
-(``x.selections.txt`` is Raven, ``x.txt`` Audacity).
+can list formats and pick one by suffix (``.tsv``: the DCASE sound event list). Several formats share a
+suffix (``.txt``: Audacity, Raven; ``.csv``: ours, Sonic Visualiser; ``.json``: ours, Label Studio): on
+read, the content decides (each format that shares a suffix may say whether a file ``looks_like`` it, the
+one without such a check is the fallback); on write, the first format registered for the suffix wins, the
+longest suffix first (``x.selections.txt`` is Raven, ``x.txt`` Audacity).
 
 Every problem is an ``AnnotationFormatError`` naming the file, the line and the reason; a bad file imports
 nothing. Times past the audio's duration are reported (or refused with ``strict=True``), never clipped.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ...atomic import atomic_write
 from ..regions import DURATION_TOLERANCE_S, Region, RegionError
-from . import audacity, label_studio, plain_csv, plain_json, raven, sonic_visualiser, textgrid
+from . import audacity, dcase, label_studio, plain_csv, plain_json, raven, sonic_visualiser, textgrid
 from ._base import (
     AnnotationFormatError,
     ExtraColumns,
@@ -104,6 +104,15 @@ FORMATS: dict[str, AnnotationFormat] = {
             plain_json.write,
             frozenset({BOXES, NOTES, EXTRA_COLUMNS}),
             plain_json.looks_like,
+        ),
+        AnnotationFormat(
+            "dcase",
+            "DCASE sound event list",
+            (".events.tsv", ".tsv"),
+            dcase.read,
+            dcase.write,
+            frozenset(),
+            dcase.looks_like,
         ),
         AnnotationFormat(
             "label-studio",

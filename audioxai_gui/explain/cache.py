@@ -1,0 +1,86 @@
+"""On-disk cache of explained windows, so reopening a long recording shows its explanations at once.
+
+One file per (audio, model, composite, target mode, target, hop): the key hashes the decoded samples at the
+model's rate (not the file name: a renamed or copied file hits, an edited one misses), the weights' SHA-256
+from the model card and the explanation rules. The file holds a ``Timeline``'s arrays, partial ones too, so
+a cancelled run resumes where it stopped. Written atomically: a crash leaves the old file or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_output
+from .timeline import Timeline
+
+CACHE_ENV = "AUDIOXAI_CACHE"
+"""Folder for cached explanations (default: ~/.cache/audioxai/explanations); "off" disables the cache."""
+CACHE_VERSION = 1
+
+
+def default_cache_dir() -> Path | None:
+    value = os.environ.get(CACHE_ENV)
+    if value == "off":
+        return None
+    return Path(value) if value else Path.home() / ".cache" / "audioxai" / "explanations"
+
+
+def audio_hash(samples: np.ndarray) -> str:
+    """A digest of the decoded samples (float32), fast enough for an hour of audio."""
+    return hashlib.blake2b(np.ascontiguousarray(samples, dtype=np.float32).tobytes(), digest_size=16).hexdigest()
+
+
+class ExplanationCache:
+    """Load and save timelines by key; a missing, foreign or damaged file is a miss, never an error."""
+
+    def __init__(self, folder: str | os.PathLike | None = None):
+        self.folder = Path(folder) if folder is not None else default_cache_dir()
+
+    def key(self, audio_digest: str, timeline: Timeline) -> str:
+        card = timeline.card
+        parts = {
+            "version": CACHE_VERSION,
+            "audio": audio_digest,
+            "model": card.sha256 or card.name,
+            "composite": timeline.composite,
+            "target_mode": timeline.target_mode,
+            "target": timeline.target,
+            "hop": timeline.hop_fraction,
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+    def path(self, key: str) -> Path | None:
+        return None if self.folder is None else self.folder / f"{key}.npz"
+
+    def load(self, key: str, timeline: Timeline) -> bool:
+        """Fill ``timeline`` from the cache; True when a fitting entry was found."""
+        path = self.path(key)
+        if path is None or not path.is_file():
+            return False
+        try:
+            with np.load(path) as data:
+                return timeline.restore({name: data[name] for name in data.files})
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            logging.getLogger(__name__).warning("ignoring damaged cache entry %s: %s", path, exc)
+            return False
+
+    def save(self, key: str, timeline: Timeline) -> Path | None:
+        """Write the timeline's arrays atomically; a full disk or a read-only folder only logs a warning."""
+        path = self.path(key)
+        if path is None:
+            return None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_output(path) as temp, open(temp, "wb") as handle:
+                np.savez(handle, **timeline.arrays())
+        except OSError as exc:
+            logging.getLogger(__name__).warning("cannot write the explanation cache %s: %s", path, exc)
+            return None
+        return path

@@ -1,0 +1,188 @@
+"""Sound event segments: when a model hears what, as (onset, offset, label, confidence) per model.
+
+A long recording holds many decisions, one per model window. Consecutive windows whose top class is the
+same, confident enough and over sound (not silence) merge into one segment; its onset and offset are then
+taken from the level envelope inside those windows (a 1 s window says *that* a digit is in it, the level
+says *where*). Overlapping segments of different classes (a window catching the edge of a sound) are
+resolved in favour of the one with more evidence: confidence times duration. Exported as DCASE,
+Audacity or Raven files via ``annotate.formats``, or turned into editable regions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..annotate.regions import Region
+
+LEVEL_FRAME_S = 0.01
+"""Hop and length of the level envelope's frames."""
+GAP_BRIDGE_S = 0.15
+"""Quieter stretches shorter than this inside a sound (a stop consonant) do not split it."""
+MIN_SOUND_S = 0.05
+"""Sounds shorter than this (clicks) are not events."""
+MAX_OVERLAP = 0.5
+"""A segment overlapping a better one (of another class) by more than this fraction of its length is dropped."""
+
+
+@dataclass(frozen=True)
+class SegmentRules:
+    """When windows count as an event: top-class probability and level (dB below the recording's loud parts)."""
+
+    min_confidence: float = 0.5
+    min_level_db: float = -35.0
+
+    def validate(self) -> None:
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError(f"confidence threshold {self.min_confidence} is outside 0..1")
+        if self.min_level_db >= 0:
+            raise ValueError(f"level threshold {self.min_level_db} dB must be below 0 dB (the loud parts)")
+
+
+@dataclass(frozen=True)
+class Segment:
+    onset: float
+    offset: float
+    label: str
+    confidence: float
+
+    def to_region(self, model_role: str) -> Region:
+        """An editable region holding this event (label = class; the note says who found it, how sure)."""
+        return Region(self.onset, self.offset, label=self.label, note=f"{model_role} model, {self.confidence:.0%}")
+
+
+def sound_mask(samples: np.ndarray, sample_rate: int, min_level_db: float) -> np.ndarray:
+    """Per LEVEL_FRAME_S frame: whether it is sound (RMS within ``min_level_db`` of the 99th-percentile frame).
+
+    Relative to the recording's loud parts, so a quiet recording's events count as much as a loud one's;
+    short gaps are bridged and too-short blips dropped.
+    """
+    frame = max(1, round(LEVEL_FRAME_S * sample_rate))
+    n_frames = max(1, len(samples) // frame)
+    frames = np.asarray(samples[: n_frames * frame], dtype=np.float64).reshape(n_frames, -1)
+    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-20)
+    reference = np.percentile(level, 99)
+    mask = level >= reference + min_level_db
+    _fill_runs(mask, False, round(GAP_BRIDGE_S / LEVEL_FRAME_S))
+    _fill_runs(mask, True, round(MIN_SOUND_S / LEVEL_FRAME_S))
+    return mask
+
+
+def _fill_runs(mask: np.ndarray, value: bool, shorter_than: int) -> None:
+    """Flip runs of ``value`` shorter than ``shorter_than`` frames, in place (gaps: only between sounds)."""
+    for start, stop in _runs(mask == value):
+        between_sounds = value or (start > 0 and stop < len(mask))
+        if stop - start < shorter_than and between_sounds:
+            mask[start:stop] = not value
+
+
+def find_segments(
+    window_probabilities: np.ndarray,
+    window_starts: np.ndarray,
+    window_length: int,
+    samples: np.ndarray,
+    sample_rate: int,
+    classes: list[str],
+    rules: SegmentRules = SegmentRules(),
+    done: np.ndarray | None = None,
+) -> list[Segment]:
+    """Segments from per-window probabilities (windows at ``window_starts`` samples, ``window_length`` long).
+
+    ``done`` marks the windows explained so far (a partly explained recording has segments where it is known).
+    """
+    rules.validate()
+    sound = sound_mask(samples, sample_rate, rules.min_level_db)
+    frame = max(1, round(LEVEL_FRAME_S * sample_rate))
+    n = len(window_starts)
+    done = np.ones(n, dtype=bool) if done is None else done
+    top = window_probabilities.argmax(axis=1)
+    confidence = window_probabilities.max(axis=1)
+    first_frame = np.clip(np.asarray(window_starts) // frame, 0, len(sound))
+    last_frame = np.clip((np.asarray(window_starts) + window_length) // frame, 0, len(sound))
+    has_sound = np.array([sound[a:b].any() for a, b in zip(first_frame, last_frame, strict=True)], dtype=bool)
+    eligible = done & has_sound & (confidence >= rules.min_confidence)
+
+    candidates: list[Segment] = []
+    index = 0
+    while index < n:
+        if not eligible[index]:
+            index += 1
+            continue
+        stop = index + 1
+        while stop < n and eligible[stop] and top[stop] == top[index]:
+            stop += 1
+        span = sound[first_frame[index] : last_frame[stop - 1]]
+        run_confidence = float(confidence[index:stop].mean())
+        for on, off in _runs(span):
+            onset = (first_frame[index] + on) * frame / sample_rate
+            offset = (first_frame[index] + off) * frame / sample_rate
+            candidates.append(Segment(onset, offset, classes[int(top[index])], run_confidence))
+        index = stop
+    return _suppress_overlaps(candidates)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.flatnonzero(np.diff(np.r_[False, mask, False].astype(np.int8)))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _suppress_overlaps(candidates: list[Segment]) -> list[Segment]:
+    kept: list[Segment] = []
+    for segment in sorted(candidates, key=lambda s: -s.confidence * (s.offset - s.onset)):
+        length = max(segment.offset - segment.onset, 1e-9)
+        overlap = max(
+            (min(segment.offset, k.offset) - max(segment.onset, k.onset) for k in kept if k.label != segment.label),
+            default=0.0,
+        )
+        if overlap / length <= MAX_OVERLAP:
+            kept.append(segment)
+    return _merge_touching(sorted(kept, key=lambda s: s.onset))
+
+
+def _merge_touching(segments: list[Segment]) -> list[Segment]:
+    """Same-class segments that overlap (two runs split by one unsure window) become one."""
+    merged: list[Segment] = []
+    for segment in segments:
+        last = merged[-1] if merged else None
+        if last is not None and last.label == segment.label and segment.onset <= last.offset:
+            merged[-1] = Segment(
+                last.onset, max(last.offset, segment.offset), last.label, max(last.confidence, segment.confidence)
+            )
+        else:
+            merged.append(segment)
+    return merged
+
+
+def segments_from_explanation(
+    explanation, samples: np.ndarray, window_length: int, rules: SegmentRules = SegmentRules()
+) -> list[Segment]:
+    """Segments of an engine ``Explanation`` of ``samples`` (at the explanation's rate, model windows of
+    ``window_length`` samples)."""
+    return find_segments(
+        explanation.window_probabilities,
+        explanation.window_starts,
+        window_length,
+        samples,
+        explanation.sample_rate,
+        explanation.classes,
+        rules,
+    )
+
+
+EXPORT_FORMATS = {"dcase": ".events.tsv", "audacity": ".txt", "raven": ".selections.txt"}
+"""Event list formats (names in ``annotate.formats.FORMATS``) and their file endings."""
+
+
+def write_segments(
+    path: str | Path, segments: list[Segment], model_role: str, sample_rate: int, format: str = "dcase"
+) -> list[str]:
+    """Write ``segments`` with the annotation format ``format`` (atomically); returns what it could not keep
+    beyond the confidence notes, which only Raven keeps."""
+    from ..annotate.formats import write_regions
+
+    if format not in EXPORT_FORMATS:
+        raise ValueError(f"event format {format!r} is not one of {', '.join(EXPORT_FORMATS)}")
+    regions = [segment.to_region(model_role) for segment in segments]
+    return [w for w in write_regions(path, regions, format, sample_rate=sample_rate) if "note" not in w]

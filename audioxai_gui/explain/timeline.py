@@ -1,0 +1,240 @@
+"""A long recording explained window by window, in any order: the visible part first, the rest behind.
+
+A ``Timeline`` holds one model's windows over one recording: which are explained, each window's logits,
+target and conservation, and the overlap-added relevance of the explained ones. Windows can be added in
+any order (overlap-add is a sum), so the caller decides the order (``next_batch``: the windows in view
+first, nearest the view next), a cancelled run keeps what it finished, and a resumed or cached run only
+computes what is missing. ``explanation()`` turns what is done into an ordinary engine ``Explanation``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..classifiers import LoadedModel
+from ..features import FeatureSpec
+from .engine import Explanation, ExplanationCancelled, WindowBatch, WindowPlan, resolve_target_mode
+from .projection import project_relevance
+
+View = tuple[float, float] | None
+"""The time range in view (seconds), or None for no preference."""
+
+
+@dataclass
+class Timeline:
+    card: object  # ModelCard
+    plan: WindowPlan
+    composite: str
+    target_mode: str
+    target: int | None  # the class in "one_class" mode; None: each window its own
+    hop_fraction: float
+    done: np.ndarray
+    logits: np.ndarray
+    targets: np.ndarray
+    conservation: np.ndarray
+    total: np.ndarray  # overlap-added relevance of the done windows, on the padded clip
+    seconds: float = 0.0  # model time spent so far
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def create(
+        cls,
+        card,
+        n_samples: int,
+        composite: str,
+        target: int | None = None,
+        target_mode: str | None = None,
+        hop_fraction: float = 0.5,
+    ) -> Timeline:
+        """An empty timeline. "one_class" needs ``target`` here (the engine finds the clip's class itself)."""
+        framing = card.features.framing
+        plan = WindowPlan.for_clip(n_samples, card.input_length, hop_fraction, framing.hop_length)
+        target_mode = resolve_target_mode(target_mode, target, len(plan.starts))
+        if target_mode == "one_class" and target is None and len(plan.starts) > 1:
+            raise ValueError("one class across the recording: name the class to explain")
+        if card.input_kind == "waveform":
+            shape: tuple[int, ...] = (plan.padded_length,)
+        else:
+            shape = (card.features.n_bands, framing.n_frames(plan.padded_length))
+        n, n_classes = len(plan.starts), len(card.classes)
+        return cls(
+            card,
+            plan,
+            composite,
+            target_mode,
+            target,
+            hop_fraction,
+            done=np.zeros(n, dtype=bool),
+            logits=np.zeros((n, n_classes), dtype=np.float32),
+            targets=np.zeros(n, dtype=np.int64),
+            conservation=np.zeros(n, dtype=np.float32),
+            total=np.zeros(shape, dtype=np.float32),
+        )
+
+    # --- which windows --------------------------------------------------------------------------
+    @property
+    def n_windows(self) -> int:
+        return len(self.plan.starts)
+
+    @property
+    def fraction_done(self) -> float:
+        return float(self.done.mean())
+
+    def window_times(self) -> np.ndarray:
+        """(n, 2) start and end of each window in seconds on the clip (a short clip's window is centred)."""
+        starts = (self.plan.starts - self.plan.offset) / self.card.sample_rate
+        return np.stack([starts, starts + self.plan.window / self.card.sample_rate], axis=1)
+
+    def windows_in(self, view: View) -> np.ndarray:
+        """Indices of the windows overlapping ``view``."""
+        if view is None:
+            return np.arange(self.n_windows)
+        times = self.window_times()
+        return np.flatnonzero((times[:, 1] > view[0]) & (times[:, 0] < view[1]))
+
+    def next_batch(self, size: int, view: View = None) -> np.ndarray:
+        """Up to ``size`` missing windows: those in ``view`` first, then the nearest to it, then in order."""
+        missing = np.flatnonzero(~self.done)
+        if missing.size == 0 or view is None:
+            return missing[:size]
+        centres = self.window_times()[missing].mean(axis=1)
+        in_view = (self.window_times()[missing, 1] > view[0]) & (self.window_times()[missing, 0] < view[1])
+        distance = np.where(in_view, 0.0, np.abs(centres - (view[0] + view[1]) / 2))
+        order = np.lexsort((missing, distance))
+        return missing[order[:size]]
+
+    # --- results --------------------------------------------------------------------------------
+    def add(self, indices: np.ndarray, batch: WindowBatch) -> None:
+        """Record explained windows (any order; a window already done is not added twice)."""
+        framing = self.card.features.framing
+        with self._lock:
+            for row, index in enumerate(indices):
+                if self.done[index]:
+                    continue
+                start = int(self.plan.starts[index])
+                values = batch.relevance[row]
+                if self.card.input_kind != "waveform":
+                    start //= framing.hop_length
+                stop = min(start + values.shape[-1], self.total.shape[-1])
+                self.total[..., start:stop] += values[..., : stop - start]
+            fresh = ~self.done[indices]
+            chosen = indices[fresh]
+            self.logits[chosen] = batch.logits[fresh]
+            self.targets[chosen] = batch.targets[fresh]
+            self.conservation[chosen] = batch.conservation[fresh]
+            self.done[chosen] = True
+
+    def probabilities(self) -> np.ndarray:
+        """(n, classes) softmax per window; rows of windows not yet explained are zero."""
+        shifted = self.logits - self.logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        return np.where(self.done[:, None], exp / exp.sum(axis=1, keepdims=True), 0.0).astype(np.float32)
+
+    def _count(self) -> np.ndarray:
+        """How many done windows cover each element of ``total``'s last axis."""
+        starts = self.plan.starts[self.done]
+        length, width = self.total.shape[-1], self.plan.window
+        if self.card.input_kind != "waveform":
+            framing = self.card.features.framing
+            starts, width = starts // framing.hop_length, framing.n_frames(self.plan.window)
+        diff = np.zeros(length + 1, dtype=np.int64)
+        np.add.at(diff, np.minimum(starts, length), 1)
+        np.add.at(diff, np.minimum(starts + width, length), -1)
+        return np.cumsum(diff[:-1])
+
+    def explanation(self, samples: np.ndarray, grid: FeatureSpec | None = None) -> Explanation:
+        """What is done so far as an engine Explanation of ``samples`` (unexplained stretches are zero)."""
+        card, plan = self.card, self.plan
+        if card.input_kind != "waveform" or grid is None or grid.sample_rate != card.sample_rate:
+            grid = card.features
+        with self._lock:
+            count = np.maximum(self._count(), 1).astype(np.float32)
+            if card.input_kind == "waveform":
+                relevance = (
+                    self.total[plan.offset : plan.offset + plan.n_samples] / count[plan.offset :][: plan.n_samples]
+                )
+                tf_relevance = project_relevance(samples, relevance, grid).astype(np.float32)
+            else:
+                framing = card.features.framing
+                first = plan.offset // framing.hop_length
+                stop = first + framing.n_frames(plan.n_samples)
+                relevance = (self.total[:, first:stop] / count[first:stop]).astype(np.float32)
+                tf_relevance = relevance
+            probabilities = self.probabilities()
+            done = self.done.copy()
+            targets, conservation, logits = self.targets.copy(), self.conservation.copy(), self.logits.copy()
+        mean = probabilities[done].mean(axis=0) if done.any() else np.full(len(card.classes), 1 / len(card.classes))
+        explained = logits[done, targets[done]].astype(np.float64)
+        window_sums = conservation[done] * explained  # each window's relevance sum, as the engine adds them up
+        total_conservation = float(window_sums.sum() / explained.sum()) if explained.sum() else 0.0
+        return Explanation(
+            model_name=card.name,
+            input_kind=card.input_kind,
+            classes=list(card.classes),
+            probabilities=mean.astype(np.float32),
+            target=int(self.target if self.target is not None else np.argmax(mean)),
+            composite=self.composite,
+            relevance=relevance.astype(np.float32),
+            tf_relevance=tf_relevance,
+            grid=grid,
+            sample_rate=card.sample_rate,
+            conservation=total_conservation,
+            window_starts=plan.starts - plan.offset,
+            window_probabilities=probabilities,
+            seconds=self.seconds,
+            target_mode=self.target_mode,
+            window_targets=targets,
+            window_conservation=conservation,
+        )
+
+    # --- persistence (see cache.py) -------------------------------------------------------------
+    ARRAYS = ("done", "logits", "targets", "conservation", "total")
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        with self._lock:
+            return {name: getattr(self, name).copy() for name in self.ARRAYS}
+
+    def restore(self, arrays: dict[str, np.ndarray]) -> bool:
+        """Take saved arrays if they fit this timeline (same windows, classes, grid); False if not."""
+        if any(name not in arrays or arrays[name].shape != getattr(self, name).shape for name in self.ARRAYS):
+            return False
+        with self._lock:
+            for name in self.ARRAYS:
+                getattr(self, name)[...] = arrays[name]
+        return True
+
+
+def explain_timeline(
+    engine,
+    model: LoadedModel,
+    samples: np.ndarray,
+    timeline: Timeline,
+    view: Callable[[], View] = lambda: None,
+    cancelled: Callable[[], bool] = lambda: False,
+    on_batch: Callable[[Timeline], None] | None = None,
+) -> Timeline:
+    """Explain the timeline's missing windows, a batch at a time, asking ``view()`` before each batch (the
+    newest view wins). Raises ExplanationCancelled between batches; what is done stays in ``timeline``."""
+    padded = torch.from_numpy(timeline.plan.pad(np.asarray(samples, dtype=np.float32)))
+    windows = padded.unfold(0, timeline.plan.window, 1)
+    while True:
+        indices = timeline.next_batch(engine.batch_size, view())
+        if indices.size == 0:
+            return timeline
+        if cancelled():
+            raise ExplanationCancelled()
+        started = time.perf_counter()
+        targets = None if timeline.target is None else np.full(indices.size, timeline.target, dtype=np.int64)
+        batch = engine.explain_windows(
+            model, windows[torch.from_numpy(timeline.plan.starts[indices])], targets, timeline.composite
+        )
+        timeline.add(indices, batch)
+        timeline.seconds += time.perf_counter() - started
+        if on_batch is not None:
+            on_batch(timeline)

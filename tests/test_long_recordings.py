@@ -1,0 +1,204 @@
+"""Long recordings: windows explained in any order, visible first, resumable, cached; sound event segments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audioxai_gui.annotate.formats import read_regions
+from audioxai_gui.audio.compose import compose_recording, fsdd_test_clips
+from audioxai_gui.explain.cache import ExplanationCache, audio_hash
+from audioxai_gui.explain.engine import ExplanationCancelled, ExplanationEngine, WindowBatch
+from audioxai_gui.explain.segments import (
+    Segment,
+    SegmentRules,
+    find_segments,
+    segments_from_explanation,
+    write_segments,
+)
+from audioxai_gui.explain.timeline import Timeline, explain_timeline
+
+RATE = 8000
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return ExplanationEngine("cpu")
+
+
+class CountingEngine:
+    """Stands in for the engine: relevance = the window's samples, logits favour class (window index % 10);
+    records every window it is asked to explain."""
+
+    def __init__(self, batch_size: int = 16):
+        self.batch_size = batch_size
+        self.calls: list[np.ndarray] = []
+
+    def explain_windows(self, model, windows, targets, composite, progress=None, cancelled=None):
+        windows = windows.numpy()
+        self.calls.append(windows[:, 0].copy())  # the first sample names the window (see _ramp)
+        index = np.round(windows[:, 0] * 1000).astype(np.int64)
+        logits = np.eye(10, dtype=np.float32)[index % 10] * 4
+        chosen = logits.argmax(axis=1) if targets is None else targets
+        return WindowBatch(windows.copy(), logits, chosen)
+
+    @property
+    def computed(self) -> int:
+        return sum(len(call) for call in self.calls)
+
+
+def _ramp(timeline: Timeline) -> np.ndarray:
+    """Samples whose value at each window start is window index / 1000, so the fake can tell windows apart."""
+    samples = np.zeros(timeline.plan.n_samples, dtype=np.float32)
+    for index, start in enumerate(timeline.plan.starts):
+        samples[start] = index / 1000
+    return samples
+
+
+def test_windows_explained_in_any_order_match_the_engine(engine, model_pair):
+    wave, spec = model_pair
+    rng = np.random.default_rng(0)
+    samples = (0.1 * rng.standard_normal(RATE * 5)).astype(np.float32)
+    for model in (wave, spec):
+        whole = engine.explain(model, samples, grid=spec.card.features)
+        timeline = Timeline.create(model.card, samples.size, whole.composite)
+        views = iter([(3.0, 4.0), None, (0.0, 1.0)])
+        explain_timeline(engine, model, samples, timeline, view=lambda views=views: next(views, None))
+        got = timeline.explanation(samples, spec.card.features)
+        np.testing.assert_allclose(got.relevance, whole.relevance, rtol=1e-4, atol=1e-7)
+        np.testing.assert_allclose(got.tf_relevance, whole.tf_relevance, rtol=1e-3, atol=1e-6)
+        np.testing.assert_array_equal(got.window_targets, whole.window_targets)
+        np.testing.assert_allclose(got.window_probabilities, whole.window_probabilities, rtol=1e-4, atol=1e-6)
+        assert got.conservation == pytest.approx(whole.conservation, rel=1e-3)
+
+
+def _ten_minutes(card) -> tuple[Timeline, np.ndarray]:
+    timeline = Timeline.create(card, RATE * 600, "EpsilonPlus")
+    return timeline, _ramp(timeline)
+
+
+def test_visible_windows_come_first_and_the_newest_view_wins(model_pair):
+    wave, _ = model_pair
+    timeline, samples = _ten_minutes(wave.card)
+    fake = CountingEngine()
+    views = iter([(300.0, 310.0), (300.0, 310.0), (30.0, 40.0)])
+    explain_timeline(fake, wave, samples, timeline, view=lambda: next(views, (30.0, 40.0)))
+    first_view = set(timeline.windows_in((300.0, 310.0)).tolist())
+    second_view = set(timeline.windows_in((30.0, 40.0)).tolist())
+    explained = [round(v * 1000) for call in fake.calls for v in call]
+    assert set(explained[: len(first_view)]) == first_view
+    after_move = explained[2 * fake.batch_size :][: fake.batch_size]
+    assert set(after_move) <= second_view  # the view moved: its windows came next, not the old view's neighbours
+    assert sorted(explained) == list(range(timeline.n_windows))  # every window exactly once
+
+
+def test_cancel_then_resume_computes_only_the_missing_windows(model_pair):
+    wave, _ = model_pair
+    timeline, samples = _ten_minutes(wave.card)
+    fake = CountingEngine()
+    batches = []
+
+    def cancelled():
+        return len(batches) >= 5
+
+    with pytest.raises(ExplanationCancelled):
+        explain_timeline(fake, wave, samples, timeline, cancelled=cancelled, on_batch=batches.append)
+    assert timeline.done.sum() == 5 * fake.batch_size == fake.computed  # what was done stays
+    explain_timeline(fake, wave, samples, timeline)
+    assert timeline.done.all() and fake.computed == timeline.n_windows
+
+
+def test_reopen_is_served_from_the_cache_without_a_model_call(model_pair, tmp_path):
+    wave, spec = model_pair
+    cache = ExplanationCache(tmp_path)
+    timeline, samples = _ten_minutes(spec.card)
+    key = cache.key(audio_hash(samples), timeline)
+    explain_timeline(CountingEngine(), spec, samples, timeline)
+    cache.save(key, timeline)
+    reopened, _ = _ten_minutes(spec.card)
+    assert cache.key(audio_hash(samples), reopened) == key
+    assert cache.load(key, reopened)
+    fake = CountingEngine()
+    explain_timeline(fake, spec, samples, reopened)
+    assert fake.computed == 0
+    np.testing.assert_array_equal(reopened.explanation(samples).relevance, timeline.explanation(samples).relevance)
+    other_rules = Timeline.create(spec.card, samples.size, "EpsilonAlpha2Beta1")
+    assert cache.key(audio_hash(samples), other_rules) != key  # composite is part of the key
+    assert cache.key(audio_hash(samples[::-1].copy()), reopened) != key  # so is the audio
+
+
+def test_a_partial_cache_entry_resumes_and_a_damaged_one_is_a_miss(model_pair, tmp_path):
+    wave, _ = model_pair
+    cache = ExplanationCache(tmp_path)
+    timeline, samples = _ten_minutes(wave.card)
+    key = cache.key(audio_hash(samples), timeline)
+    with pytest.raises(ExplanationCancelled):
+        explain_timeline(CountingEngine(), wave, samples, timeline, cancelled=lambda: timeline.done.sum() >= 32)
+    cache.save(key, timeline)
+    resumed, _ = _ten_minutes(wave.card)
+    assert cache.load(key, resumed) and resumed.done.sum() == 32
+    fake = CountingEngine()
+    explain_timeline(fake, wave, samples, resumed)
+    assert fake.computed == resumed.n_windows - 32
+    cache.path(key).write_bytes(b"not a zip")
+    assert not cache.load(key, Timeline.create(wave.card, samples.size, "EpsilonPlus"))
+
+
+def test_one_class_timeline_needs_its_class(model_pair):
+    with pytest.raises(ValueError, match="name the class"):
+        Timeline.create(model_pair[0].card, RATE * 10, "EpsilonPlus", target_mode="one_class")
+
+
+# --- sound event segments ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def thirty_seconds(fsdd_dir):
+    """10 official-test FSDD clips (digits 0-9) with 2 s of silence between, 30 s in all."""
+    return compose_recording(fsdd_test_clips(fsdd_dir, 10, "theo"), RATE, gap_s=2.0, lead_s=1.0, length_s=30.0)
+
+
+def _found(segments: list[Segment], recording) -> int:
+    return sum(
+        any(s.label == label and abs(s.onset - onset) <= 0.25 for s in segments)
+        for onset, label in zip(recording.onsets, recording.labels, strict=True)
+    )
+
+
+@pytest.mark.parametrize("role", ["waveform", "spectrogram"])
+def test_segments_name_the_digits_of_a_thirty_second_recording(engine, shipped_pair, thirty_seconds, role):
+    model = shipped_pair[0 if role == "waveform" else 1]
+    explanation = engine.explain(model, thirty_seconds.samples)
+    segments = segments_from_explanation(explanation, thirty_seconds.samples, model.card.input_length)
+    assert _found(segments, thirty_seconds) >= 8
+    assert len(segments) <= 12  # not a segment per window
+
+
+def test_segment_exports_round_trip(tmp_path):
+    segments = [Segment(1.0, 1.42, "3", 0.91), Segment(3.5, 3.875, "dog bark", 0.6)]
+    for fmt, name in (
+        ("dcase", "rec.wav.waveform.events.tsv"),
+        ("audacity", "labels.txt"),
+        ("raven", "t.selections.txt"),
+    ):
+        write_segments(tmp_path / name, segments, "waveform", RATE, fmt)
+        regions = read_regions(tmp_path / name).regions
+        assert [(r.start, r.end, r.label) for r in regions] == [
+            (pytest.approx(s.onset), pytest.approx(s.offset), s.label) for s in segments
+        ]
+    regions = [s.to_region("spectrogram") for s in segments]
+    assert regions[0].label == "3" and "91%" in regions[0].note
+
+
+def test_silence_and_unsure_windows_make_no_segment():
+    samples = np.zeros(RATE * 4, dtype=np.float32)
+    samples[RATE : RATE + 3000] = 0.5 * np.sin(np.arange(3000) * 0.3)
+    starts = np.arange(7) * 4000
+    probabilities = np.full((7, 2), 0.5, dtype=np.float32)
+    probabilities[1:3] = [0.9, 0.1]  # the two windows holding the tone say "a"
+    probabilities[5] = [0.05, 0.95]  # a confident window over silence says "b"
+    segments = find_segments(probabilities, starts, RATE, samples, RATE, ["a", "b"], SegmentRules(0.6, -30))
+    assert [s.label for s in segments] == ["a"]  # the tone ends at 1.375 s; the envelope has 10 ms frames
+    assert (segments[0].onset, segments[0].offset) == (pytest.approx(1.0, abs=0.01), pytest.approx(1.375, abs=0.01))
+    with pytest.raises(ValueError, match="outside 0..1"):
+        find_segments(probabilities, starts, RATE, samples, RATE, ["a", "b"], SegmentRules(1.5))
