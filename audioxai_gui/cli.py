@@ -48,6 +48,18 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--hop", type=float, default=0.5, help="window hop as a fraction of the model input")
     explain.add_argument("--out", type=Path, help="folder for .npz and .png files (none written without it)")
     explain.add_argument("--json", action="store_true", help="print one JSON record per file")
+    explain.add_argument(
+        "--target-mode",
+        choices=["each_window", "one_class"],
+        help="a long file: explain each window for its own class (default) or one class across it",
+    )
+    explain.add_argument(
+        "--segments",
+        action="store_true",
+        help="with --out: write each model's sound events to OUT/<file name>.<model role>.events.tsv (DCASE)",
+    )
+    explain.add_argument("--min-confidence", type=float, default=0.5, help="--segments: top-class probability")
+    explain.add_argument("--min-level-db", type=float, default=-35.0, help="--segments: level below the loud parts")
     _add_model_options(explain)
     _add_batch_options(explain)
 
@@ -150,6 +162,16 @@ def run_explain(args) -> int:
     engine, models = _load_models(args)
     if engine is None:
         return EXIT_USAGE
+    if args.segments and not args.out:
+        print("error: --segments writes event files: give --out FOLDER", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        from .explain.segments import SegmentRules
+
+        SegmentRules(args.min_confidence, args.min_level_db).validate()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     grid = models["spectrogram"].card.features if "spectrogram" in models else None
     if args.out:
         try:
@@ -184,13 +206,16 @@ def _explain_file(path: Path, args, engine, models: dict, grid, record: dict) ->
     clips = {kind: load_audio(path, m.card.sample_rate).samples for kind, m in models.items()}
     explanations = []
     for kind, model in models.items():
-        exp = engine.explain(model, clips[kind], args.target, args.composite, grid, args.hop)
+        exp = engine.explain(
+            model, clips[kind], args.target, args.composite, grid, args.hop, target_mode=args.target_mode
+        )
         explanations.append(exp)
         record["models"][kind] = {
             "model": exp.model_name,
             "predicted": exp.classes[exp.predicted],
             "probabilities": {c: round(float(p), 5) for c, p in zip(exp.classes, exp.probabilities, strict=True)},
             "target": exp.classes[exp.target],
+            "target_mode": exp.target_mode,
             "composite": exp.composite,
             "conservation": round(exp.conservation, 5),
             "seconds": round(exp.seconds, 4),
@@ -201,6 +226,21 @@ def _explain_file(path: Path, args, engine, models: dict, grid, record: dict) ->
         stem = args.out / path.name
         save_npz(stem.with_name(stem.name + ".relevance.npz"), clips, explanations, str(path))
         save_figure(stem.with_name(stem.name + ".png"), clips, explanations, shown_path(path.name))
+    if args.segments:
+        _write_segments(path, args, models, clips, explanations, record)
+
+
+def _write_segments(path: Path, args, models: dict, clips: dict, explanations: list, record: dict) -> None:
+    """One DCASE event list per model role: OUT/<file name>.<role>.events.tsv."""
+    from .explain.segments import SegmentRules, segments_from_explanation, write_segments
+
+    rules = SegmentRules(args.min_confidence, args.min_level_db)
+    for (kind, model), exp in zip(models.items(), explanations, strict=True):
+        segments = segments_from_explanation(exp, clips[kind], model.card.input_length, rules)
+        target = args.out / f"{path.name}.{kind}.events.tsv"
+        write_segments(target, segments, kind, model.card.sample_rate)
+        record["models"][kind]["events"] = len(segments)
+        record["models"][kind]["events_file"] = shown_path(target)
 
 
 def run_train(args) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -202,3 +204,22 @@ def test_silence_and_unsure_windows_make_no_segment():
     assert (segments[0].onset, segments[0].offset) == (pytest.approx(1.0, abs=0.01), pytest.approx(1.375, abs=0.01))
     with pytest.raises(ValueError, match="outside 0..1"):
         find_segments(probabilities, starts, RATE, samples, RATE, ["a", "b"], SegmentRules(1.5))
+
+
+def test_cli_segments_write_one_dcase_list_per_model(thirty_seconds, tmp_path, capsys):
+    from audioxai_gui.audio import save_wav
+    from audioxai_gui.cli import EXIT_USAGE, main
+
+    audio = tmp_path / "digits.wav"
+    save_wav(audio, thirty_seconds.samples, RATE)
+    out = tmp_path / "events"
+    assert main(["explain", str(audio), "--segments", "--out", str(out), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    for role in ("waveform", "spectrogram"):
+        assert record["models"][role]["target_mode"] == "each_window"
+        path = out / f"digits.wav.{role}.events.tsv"
+        assert path.read_text().startswith("onset\toffset\tevent_label\n")
+        segments = [Segment(r.start, r.end, r.label, 1.0) for r in read_regions(path).regions]
+        assert _found(segments, thirty_seconds) >= 8
+    assert main(["explain", str(audio), "--segments"]) == EXIT_USAGE
+    assert "--out" in capsys.readouterr().err
