@@ -14,12 +14,13 @@ REPO = Path(__file__).resolve().parents[1]
 FSDD = REPO.parent / "shared" / "data" / "fsdd"
 
 
-def _shipped_pair():
-    from audioxai_gui.classifiers import find_cards, load_model, pick_card
+def _shipped_pair(task_id: str = "digits"):
+    from audioxai_gui.classifiers import discover_tasks, find_cards, load_model
 
     cards, _ = find_cards([REPO / "models"])
     try:
-        return load_model(pick_card(cards, "waveform")), load_model(pick_card(cards, "spectrogram"))
+        task = discover_tasks(cards)[0][task_id]
+        return load_model(task.card("waveform")), load_model(task.card("spectrogram"))
     except Exception:
         return None
 

