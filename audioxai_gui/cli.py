@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a task's waveform or spectrogram model and write weights + card")
     train.add_argument("--task", default="digits", help="digits (FSDD) or events (ESC-10, 5-fold CV); default digits")
-    train.add_argument("--model", choices=["waveform", "spectrogram"], required=True)
+    train.add_argument("--model", choices=["waveform", "spectrogram"], help="train only this kind (default: both)")
     train.add_argument("--name", help="model name (default: the task's built-in name, e.g. fsdd-audionet)")
     train.add_argument("--data", type=Path, help="data folder (default: ../shared/data/fsdd or esc10)")
     train.add_argument("--epochs", type=int, help="training epochs (default: the task's recipe)")
@@ -245,6 +245,7 @@ def _write_segments(path: Path, args, models: dict, clips: dict, explanations: l
 
 def run_train(args) -> int:
     from .classifiers.recipes import RECIPES
+    from .classifiers.voices import SynthesiserMissingError
 
     recipe = RECIPES.get(args.task)
     if recipe is None:
@@ -266,12 +267,16 @@ def run_train(args) -> int:
 
         torch.set_num_threads(args.threads)
     options = {k: v for k, v in options.items() if k in recipe.options}
-    try:
-        card = recipe.run(args.model, args.out, data=args.data, epochs=args.epochs, name=args.name, **options)
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(json.dumps(card.accuracy if card else {}, indent=2))
+    if args.name and not args.model:
+        print("error: --name names one model: give --model too", file=sys.stderr)
+        return EXIT_USAGE
+    for kind in [args.model] if args.model else ["waveform", "spectrogram"]:
+        try:
+            card = recipe.run(kind, args.out, data=args.data, epochs=args.epochs, name=args.name, **options)
+        except (FileNotFoundError, SynthesiserMissingError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(json.dumps(card.accuracy if card else {}, indent=2))
     return EXIT_OK
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up what AudioXAI needs on Debian 12, once: Debian libraries (as root; otherwise the exact apt-get
 # line is printed), then .venv with the pinned CPU torch, the package and its test tools.
+# `scripts/setup.sh --training` adds the speech synthesisers that `train --task digits` needs for its
+# synthetic voices (classifiers/voices.py); the app itself never needs them.
 # Re-running is cheap: the venv is rebuilt only when pyproject.toml changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +12,9 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES="libportaudio2 libsndfile1 libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0
  libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
  libxcb-randr0 libxcb-xkb1 libxcb-xinerama0 pulseaudio pulseaudio-utils libasound2-plugins xvfb xauth"
+if [ "${1:-}" = "--training" ]; then
+  APT_PACKAGES="$APT_PACKAGES flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts espeak-ng"
+fi
 PYTHON=${PYTHON:-python3}
 python3 -c 'import ensurepip' 2>/dev/null || APT_PACKAGES="$APT_PACKAGES python3-venv"
 

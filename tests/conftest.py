@@ -30,8 +30,9 @@ def make_random_pair(folder: Path, seed: int = 0):
     import torch
 
     from audioxai_gui.classifiers import build_model, load_model
+    from audioxai_gui.classifiers.digits import make_card
     from audioxai_gui.classifiers.registry import file_sha256
-    from audioxai_gui.classifiers.training import TrainConfig, make_card
+    from audioxai_gui.classifiers.training import TrainConfig
 
     loaded = []
     for kind in ("waveform", "spectrogram"):

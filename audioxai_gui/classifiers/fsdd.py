@@ -29,6 +29,7 @@ class Recording:
     digit: int
     speaker: str
     take: int
+    source: str = "fsdd"  # "synthetic" for voices we synthesise (classifiers/voices.py): always training data
 
     @property
     def label(self) -> int:
@@ -36,7 +37,7 @@ class Recording:
 
     @property
     def is_official_test(self) -> bool:
-        return self.take < 5
+        return self.source == "fsdd" and self.take < 5
 
 
 def load_fsdd(root: Path = DEFAULT_FSDD, sample_rate: int = 8000) -> list[Recording]:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .card import ModelCard
+from .digits import train_digits
 from .events import train_events
-from .training import train_digits
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,11 @@ from torch import nn
 from ..atomic import atomic_output
 from ..features import FeatureSpec
 from .architectures import build_model
-from .augment import Augmentations, RandomGain, WhiteNoise
+from .augment import Augmentations
 from .card import ModelCard
-from .fsdd import DEFAULT_FSDD, FSDD_CREDIT, Recording, load_fsdd
 from .inputs import model_input
 from .registry import file_sha256
 
-CLASSES = [str(d) for d in range(10)]
 DEFAULT_ARCHITECTURES = {"waveform": "audionet1d", "spectrogram": "alexnet2d"}
 
 
@@ -177,94 +175,4 @@ def save_model(module: nn.Module, card: ModelCard, out_dir: Path) -> ModelCard:
         torch.save(module.state_dict(), temp)
     card.sha256 = file_sha256(weights)
     card.save(out_dir / f"{card.name}.card.json")
-    return card
-
-
-# --- the digits task (FSDD) ---------------------------------------------------------------------------------------
-
-
-def digit_augmentations(config: TrainConfig) -> Augmentations:
-    # model_input scales each window to the card's peak level, so gain only matters below the 30 dB gain cap.
-    return Augmentations(waveform=[RandomGain((-40.0, 0.0)), WhiteNoise(0.5, (10.0, 40.0))])
-
-
-def make_card(config: TrainConfig, name: str) -> ModelCard:
-    return ModelCard(
-        name=name,
-        task="digits",
-        task_title="Spoken digit recognition (0-9), English",
-        input_kind=config.input_kind,
-        architecture=config.architecture,
-        architecture_params=dict(config.architecture_params),
-        classes=CLASSES,
-        sample_rate=config.sample_rate,
-        input_length=config.input_length,
-        weights=f"{name}.pt",
-        features=config.features,
-        default_composite="EpsilonPlus",
-        data=FSDD_CREDIT,
-        license="CC BY-SA 4.0 (weights, trained on FSDD)",
-    )
-
-
-def leave_one_speaker_out(config: TrainConfig, recordings: list[Recording], log=print) -> dict[str, float]:
-    """Train on five speakers, test on the sixth, for every speaker (a stricter, speaker-independent check)."""
-    results = {}
-    for speaker in sorted({r.speaker for r in recordings}):
-        held_in = [r for r in recordings if r.speaker != speaker]
-        held_out = [r for r in recordings if r.speaker == speaker]
-        card = make_card(config, f"loso-{speaker}")
-        _, evaluation = train(config, card, held_in, held_out, digit_augmentations(config), log=log)
-        results[speaker] = evaluation.accuracy
-        log(f"leave-one-speaker-out {speaker}: {evaluation.accuracy:.4f}")
-    return results
-
-
-def train_and_ship(config: TrainConfig, name: str, out_dir: Path, data: Path = DEFAULT_FSDD, log=print) -> ModelCard:
-    """Train on the official split and write weights + card (with the test accuracy) to ``out_dir``."""
-    recordings = load_fsdd(data, config.sample_rate)
-    train_set = [r for r in recordings if not r.is_official_test]
-    test_set = [r for r in recordings if r.is_official_test]
-    started = time.perf_counter()
-    card = make_card(config, name)
-    augmentations = digit_augmentations(config)
-    module, evaluation = train(config, card, train_set, test_set, augmentations, log=log)
-    card.accuracy = {"official_test": round(evaluation.accuracy, 4), "official_test_n": len(test_set)}
-    card.training = {
-        **config.summary(),
-        "augmentation": augmentations.describe(),
-        "split": "official: takes 0-4 test (300 clips), takes 5-49 train (2700 clips)",
-        "train_seconds": round(time.perf_counter() - started, 1),
-    }
-    return save_model(module, card, out_dir)
-
-
-def train_digits(
-    input_kind: str,
-    out_dir: Path,
-    data: Path | None = None,
-    epochs: int | None = None,
-    name: str | None = None,
-    loso_epochs: int | None = None,
-    log=print,
-) -> ModelCard:
-    """``train --task digits``: train on the official split, ship, then optionally run leave-one-speaker-out."""
-    data = data or DEFAULT_FSDD
-    name = name or {"waveform": "fsdd-audionet", "spectrogram": "fsdd-alexnet"}[input_kind]
-    card = train_and_ship(TrainConfig(input_kind, epochs=epochs or 25), name, out_dir, data, log=log)
-    if loso_epochs:
-        card = record_loso(card.path, TrainConfig(input_kind, epochs=loso_epochs), data, log=log)
-    return card
-
-
-def record_loso(card_path: Path, config: TrainConfig, data: Path = DEFAULT_FSDD, log=print) -> ModelCard:
-    """Run leave-one-speaker-out for a shipped card's recipe and write the accuracies into its card."""
-    card = ModelCard.load(card_path)
-    per_speaker = leave_one_speaker_out(config, load_fsdd(data, config.sample_rate), log=log)
-    card.accuracy["leave_one_speaker_out"] = {
-        "mean": round(float(np.mean(list(per_speaker.values()))), 4),
-        "epochs": config.epochs,
-        "per_speaker": {k: round(v, 4) for k, v in per_speaker.items()},
-    }
-    card.save(card_path)
     return card
