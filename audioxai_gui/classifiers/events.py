@@ -20,7 +20,7 @@ from ..features import FeatureSpec, Framing
 from .augment import Augmentations, MixBackground, RandomFilter, RandomGain, SpecAugmentMasks, WhiteNoise
 from .card import ModelCard
 from .esc10 import DEFAULT_ESC10, ESC10_CREDIT, credits_markdown, esc10_classes, load_esc10
-from .training import TrainConfig, save_model, train
+from .training import TrainConfig, save_model, task_card, train
 
 TASK_ID = "events"
 TASK_TITLE = "Environmental sound events (ESC-10: dog bark, rain, sea waves, baby cry, clock tick, ...)"
@@ -81,19 +81,12 @@ def event_augmentations(config: TrainConfig, train_clips) -> Augmentations:
 
 
 def make_event_card(config: TrainConfig, name: str, classes: list[str]) -> ModelCard:
-    return ModelCard(
-        name=name,
+    return task_card(
+        config,
+        name,
         task=TASK_ID,
         task_title=TASK_TITLE,
-        input_kind=config.input_kind,
-        architecture=config.architecture,
-        architecture_params=dict(config.architecture_params),
         classes=classes,
-        sample_rate=config.sample_rate,
-        input_length=config.input_length,
-        weights=f"{name}.pt",
-        features=config.features,
-        default_composite="EpsilonPlus",
         data=ESC10_CREDIT,
         license="CC BY 3.0 (weights, trained on ESC-10)",
     )

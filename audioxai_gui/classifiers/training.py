@@ -176,3 +176,25 @@ def save_model(module: nn.Module, card: ModelCard, out_dir: Path) -> ModelCard:
     card.sha256 = file_sha256(weights)
     card.save(out_dir / f"{card.name}.card.json")
     return card
+
+
+def task_card(
+    config: TrainConfig, name: str, *, task: str, task_title: str, classes: list[str], data: dict, license: str
+) -> ModelCard:
+    """A new (untrained) model's card: what the config says the model sees, plus the task and its credit."""
+    return ModelCard(
+        name=name,
+        task=task,
+        task_title=task_title,
+        input_kind=config.input_kind,
+        architecture=config.architecture,
+        architecture_params=dict(config.architecture_params),
+        classes=list(classes),
+        sample_rate=config.sample_rate,
+        input_length=config.input_length,
+        weights=f"{name}.pt",
+        features=config.features,
+        default_composite="EpsilonPlus",
+        data=data,
+        license=license,
+    )
