@@ -155,3 +155,25 @@ def test_clip_windows_follow_the_engine_and_targets_are_distributions():
 def test_train_command_rejects_bad_options(argv, message, capsys):
     assert cli.main(argv) == cli.EXIT_USAGE
     assert message in capsys.readouterr().err
+
+
+def test_event_folds_run_separately_merge_into_the_shipped_card(tmp_path, monkeypatch):
+    """Folds are seeded alike, so they may run in parts; the card gets the 5-fold summary once all are in."""
+    from audioxai_gui.classifiers.card import ModelCard
+    from audioxai_gui.classifiers.events import train_events
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "esc10"
+    clips = [(folder, f"{fold}-{100 + fold}{i}-A.ogg", 1.0, "someone", "CC0") for fold in range(1, 6)
+             for i, folder in enumerate(["001 - Dog bark", "002 - Rain"])]  # fmt: skip
+    _write_esc10(root, clips)
+    out = tmp_path / "models"
+    assert train_events("spectrogram", out, root, epochs=1, folds=(1, 2), log=lambda _: None) is None
+    first = train_events("spectrogram", out, root, epochs=1, folds=(5,), log=lambda _: None)
+    assert "cross_validation" not in first.accuracy and first.accuracy["fold5_test_n"] == 2
+    card = train_events("spectrogram", out, root, epochs=1, folds=(3, 4), log=lambda _: None)
+    cv = ModelCard.load(out / "esc10-alexnet.card.json").accuracy["cross_validation"]
+    assert card.accuracy["cross_validation"] == cv and sorted(cv["per_fold"]) == ["1", "2", "3", "4", "5"]
+    assert sum(map(sum, cv["confusion"]["counts"])) == 10 and cv["per_fold"]["5"] == first.accuracy["fold5_test"]
+    assert "someone" in (out / "esc10-CREDITS.md").read_text()
+    assert sorted(p.name for p in out.glob("*.pt")) == ["esc10-alexnet.pt"]  # only the fold-5 model ships

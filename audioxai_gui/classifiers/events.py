@@ -106,6 +106,22 @@ def _fold_summary(results: dict[int, dict], classes: list[str]) -> dict:
     }
 
 
+def _read_progress(path: Path, epochs: int) -> dict[int, dict]:
+    """Fold results an earlier or parallel run with the same epochs wrote to ``path`` (none if unreadable)."""
+    try:
+        progress = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if progress.get("epochs") != epochs:
+        return {}
+    return {int(f): {**r, "confusion": np.array(r["confusion"])} for f, r in progress.get("folds", {}).items()}
+
+
+def _write_progress(path: Path, epochs: int, results: dict[int, dict]) -> None:
+    record = {str(f): {**r, "confusion": np.asarray(r["confusion"]).tolist()} for f, r in sorted(results.items())}
+    atomic_write(path, json.dumps({"epochs": epochs, "folds": record}, indent=1) + "\n")
+
+
 def train_events(
     input_kind: str,
     out_dir: Path,
@@ -116,20 +132,22 @@ def train_events(
     log=print,
 ) -> ModelCard | None:
     """``train --task events``: cross-validate over ``folds`` (each held out once) and ship the model whose
-    test fold is 5 (None when fold 5 is not among ``folds``).
+    test fold is 5. Returns the shipped card (None when neither this run nor an earlier one shipped it).
 
-    Progress (per-fold accuracy and confusion) is written to ``{name}.cv.json`` after every fold, so a long
-    run that stops early still leaves its results.
+    Every fold's training starts from the same seed, so folds can run in any order or in separate processes:
+    results go to ``{name}.cv.json`` after every fold, merged with the folds already there (same epochs), and
+    once all five are in, their summary goes on the shipped card.
     """
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     data = data or DEFAULT_ESC10
     name = name or MODEL_NAMES[input_kind]
     config = event_config(input_kind, epochs)
     classes = esc10_classes(data)
     clips = load_esc10(data, SAMPLE_RATE)
     progress_path = out_dir / f"{name}.cv.json"
+    card_path = out_dir / f"{name}.card.json"
     results: dict[int, dict] = {}
-    shipped = None
     for fold in folds:
         train_set = [c for c in clips if c.fold != fold]
         test_set = [c for c in clips if c.fold == fold]
@@ -149,18 +167,19 @@ def train_events(
                 "threads": torch.get_num_threads(),
             }
             card.accuracy = {"fold5_test": round(evaluation.accuracy, 4), "fold5_test_n": len(test_set)}
-            shipped = save_model(module, card, out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        record = {f: {**r, "confusion": r["confusion"].tolist()} for f, r in results.items()}
-        atomic_write(progress_path, json.dumps({"epochs": config.epochs, "folds": record}, indent=1) + "\n")
-    if shipped is not None and len(results) > 1:
+            save_model(module, card, out_dir)
+        _write_progress(progress_path, config.epochs, {**_read_progress(progress_path, config.epochs), **results})
+    if not card_path.is_file():
+        return None
+    shipped = ModelCard.load(card_path)
+    everything = {**_read_progress(progress_path, config.epochs), **results}
+    if sorted(everything) == sorted(FOLDS):
         shipped.accuracy["cross_validation"] = {
             "folds": "ESC-10's 5 predefined folds, each held out once (clips of one source recording share a fold)",
             "epochs": config.epochs,
-            "train_seconds_per_fold": {str(f): r["seconds"] for f, r in sorted(results.items())},
-            **_fold_summary(results, classes),
+            "train_seconds_per_fold": {str(f): r["seconds"] for f, r in sorted(everything.items())},
+            **_fold_summary(everything, classes),
         }
-        shipped.save(shipped.path)
-    if shipped is not None:
-        atomic_write(out_dir / ESC10_CREDIT["credits_file"], credits_markdown(data))
+        shipped.save(card_path)
+    atomic_write(out_dir / ESC10_CREDIT["credits_file"], credits_markdown(data))
     return shipped
