@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     train.add_argument("--loso", action="store_true", help="digits: then run leave-one-speaker-out and record it")
     train.add_argument("--loso-epochs", type=int, default=12)
+    train.add_argument(
+        "--init-from",
+        type=Path,
+        help="digits: fine-tune the models of this folder (e.g. models) instead of from scratch",
+    )
     train.add_argument("--folds", help="events: test folds to run, e.g. 5 or 5,1,2,3,4 (default: all; 5 is shipped)")
 
     agreement = sub.add_parser(
@@ -251,7 +256,7 @@ def run_train(args) -> int:
     if recipe is None:
         print(f"error: no training recipe for task {args.task!r}; known: {', '.join(RECIPES)}", file=sys.stderr)
         return EXIT_USAGE
-    options = {"loso_epochs": args.loso_epochs if args.loso else None}
+    options = {"loso_epochs": args.loso_epochs if args.loso else None, "init_from": args.init_from}
     if args.folds:
         try:
             options["folds"] = tuple(int(f) for f in args.folds.split(","))

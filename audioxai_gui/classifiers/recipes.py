@@ -22,6 +22,6 @@ class TrainingRecipe:
 
 
 RECIPES = {
-    "digits": TrainingRecipe(train_digits, ("loso_epochs",), "FSDD (../shared/data/fsdd)"),
+    "digits": TrainingRecipe(train_digits, ("loso_epochs", "init_from"), "FSDD (../shared/data/fsdd)"),
     "events": TrainingRecipe(train_events, ("folds",), "ESC-10 (../shared/data/esc10)"),
 }

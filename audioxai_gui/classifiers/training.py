@@ -126,11 +126,15 @@ def train(
     test_set: Sequence[LabelledClip],
     augmentations: Augmentations,
     log=print,
+    initial_state: dict | None = None,
 ) -> tuple[nn.Module, Evaluation]:
-    """Train one model for ``card``; returns the module (eval mode) and its clip-level test evaluation."""
+    """Train one model for ``card`` (from ``initial_state`` when given: fine-tuning); returns the module (eval
+    mode) and its clip-level test evaluation."""
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     module = build_model(card.architecture, {"n_classes": len(card.classes), **card.architecture_params})
+    if initial_state is not None:
+        module.load_state_dict(initial_state)
     optimiser = torch.optim.AdamW(module.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     n_windows = len(train_set) * config.windows_per_clip
     steps_per_epoch = (n_windows + config.batch_size - 1) // config.batch_size
