@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +28,6 @@ from .augment import (
     Reverb,
     SpecAugmentMasks,
     SpeedPerturb,
-    add_noise_at_snr,
-    band_pass,
 )
 from .card import ModelCard
 from .fsdd import DEFAULT_FSDD, FSDD_CREDIT, Recording, load_fsdd
@@ -77,47 +74,23 @@ def make_card(config: TrainConfig, name: str) -> ModelCard:
     )
 
 
-# --- robustness: perturbations of the official test clips ----------------------------------------------------------
+# --- robustness: corruptions of the official test clips (evaluate/robustness.py) ------------------------------------
 
-
-def _telephone(samples: np.ndarray, rate: int, rng) -> np.ndarray:
-    return band_pass(samples, 300.0, 3400.0, rate)
-
-
-def _noise_10db(samples: np.ndarray, rate: int, rng) -> np.ndarray:
-    return add_noise_at_snr(samples[None, :], np.array([10.0]), np.array([0]), rate, rng)[0]
-
-
-def _gain_minus_30db(samples: np.ndarray, rate: int, rng) -> np.ndarray:
-    return (samples * 10 ** (-30 / 20)).astype(np.float32)
-
-
-def _pitch(semitones: float):
-    def shift(samples: np.ndarray, rate: int, rng) -> np.ndarray:
-        import librosa
-
-        # n_fft 512 (64 ms): librosa's default 2048 is longer than many digit clips.
-        return librosa.effects.pitch_shift(samples, sr=rate, n_steps=semitones, n_fft=512).astype(np.float32)
-
-    return shift
-
-
-PERTURBATIONS: dict[str, Callable[[np.ndarray, int, np.random.Generator], np.ndarray]] = {
-    "telephone_300_3400hz": _telephone,
-    "white_noise_10db_snr": _noise_10db,
-    "gain_minus_30db": _gain_minus_30db,
-    "pitch_plus_2_semitones": _pitch(2.0),
-    "pitch_minus_2_semitones": _pitch(-2.0),
-}
+ROBUSTNESS_CHECKS = (("telephone", 1), ("white-noise", 10), ("gain", -30), ("pitch", 2), ("pitch", -2))
 
 
 def robustness(module: nn.Module, card: ModelCard, test_set: list[Recording], seed: int = 0) -> dict[str, float]:
-    """Accuracy on ``test_set`` under each perturbation (noise seeded, so the figures repeat)."""
+    """Accuracy on ``test_set`` under each of ROBUSTNESS_CHECKS (noise seeded per clip, so the figures repeat)."""
+    from ..evaluate.robustness import CORRUPTIONS, level_label
+
     results = {}
-    for name, perturb in PERTURBATIONS.items():
-        rng = np.random.default_rng(seed)
-        perturbed = [dataclasses.replace(r, samples=perturb(r.samples, card.sample_rate, rng)) for r in test_set]
-        results[name] = round(evaluate(module, card, perturbed).accuracy, 4)
+    for name, level in ROBUSTNESS_CHECKS:
+        corrupt = CORRUPTIONS[name].apply
+        perturbed = [
+            dataclasses.replace(r, samples=corrupt(r.samples, card.sample_rate, level, np.random.default_rng(seed + i)))
+            for i, r in enumerate(test_set)
+        ]
+        results[level_label(name, level)] = round(evaluate(module, card, perturbed).accuracy, 4)
     return results
 
 
