@@ -74,14 +74,19 @@ def _fsync_directory(folder: Path) -> None:
         os.close(descriptor)
 
 
-def read_json_object(path: str | os.PathLike) -> dict:
-    """The JSON object stored at ``path``; ValueError says why it cannot be read (callers add what it is)."""
-    import json
+def read_json_object(path: str | os.PathLike, max_bytes: int = 16 << 20) -> dict:
+    """The JSON object stored at ``path``; ValueError says why it cannot be read (callers add what it is).
+
+    Only a regular file of at most ``max_bytes`` is read (a FIFO would hang, a huge file exhaust memory).
+    """
+    from .checks import read_json_file
 
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"cannot read JSON ({exc})") from exc
+        data = read_json_file(path, max_bytes)
+    except FileNotFoundError as exc:
+        raise ValueError("cannot read JSON (file not found)") from exc
+    except ValueError as exc:
+        raise ValueError(f"cannot read JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")
     return data

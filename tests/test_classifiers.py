@@ -98,8 +98,8 @@ def test_loading_never_executes_code_from_the_file(model_dir, tmp_path):
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda d: d.pop("classes"), "missing field"),
-        (lambda d: d.update(input_kind="video"), "input_kind 'video'"),
+        (lambda d: d.pop("classes"), "classes: missing"),
+        (lambda d: d.update(input_kind="video"), "input_kind: 'video' is not one of waveform, spectrogram"),
         (lambda d: d.update(schema=99), "newer than"),
         (lambda d: d.update(architecture="resnet9000"), "cannot build architecture"),
     ],

@@ -118,7 +118,7 @@ def test_agreement_reports_a_deep_nested_sidecar_and_leaves_it_in_place(fsdd_cli
     before = sorted(p.name for p in tmp_path.iterdir())
     assert main(["agreement", str(tmp_path), "--model", "spectrogram", "--out", str(tmp_path / "o.csv")]) == 3
     err = capsys.readouterr().err
-    assert f"sidecar {sidecar_path(deep)}: nested too deeply" in err
+    assert f"sidecar {sidecar_path(deep)}: not valid JSON (nested too deeply)" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*before, "o.csv"])  # nothing renamed
     assert "good.wav" in (tmp_path / "o.csv").read_text()
 
@@ -129,7 +129,7 @@ def test_agreement_reports_a_deep_nested_sidecar_and_leaves_it_in_place(fsdd_cli
 @pytest.mark.parametrize(
     "content, words",
     [
-        (deep_json(100_000), "nested too deeply"),
+        (deep_json(100_000), "not valid JSON (nested too deeply)"),
         ('{"schema": 1, "duration": 1' + "0" * 400 + ', "regions": []}', "duration"),
         ('{"schema": 1, "regions": [{"start": 1' + "0" * 400 + ', "end": 2}]}', "start must be a finite number"),
         ('{"schema": 1e999, "regions": []}', "schema"),

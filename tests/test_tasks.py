@@ -93,7 +93,7 @@ def test_a_sentence_as_task_id_names_the_card_and_the_fix(tmp_path):
     data["task"] = "Spoken digit recognition (0-9), English"
     (tmp_path / "old.card.json").write_text(json.dumps(data))
     cards, problems = find_cards([tmp_path])
-    assert cards == [] and "old.card.json: task 'Spoken digit" in problems[0] and "task_title" in problems[0]
+    assert cards == [] and "old.card.json: task: 'Spoken digit" in problems[0] and "task_title" in problems[0]
 
 
 def test_task_fields_round_trip(tmp_path):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import asdict, dataclass, field, fields
+
+from ..checks import is_finite_number, shown_value
 
 # Regions may end a hair after the audio: float seconds round-trip through files and resampling.
 DURATION_TOLERANCE_S = 1e-6
@@ -16,24 +17,6 @@ class RegionError(ValueError):
 
 def _new_id() -> str:
     return uuid.uuid4().hex[:12]
-
-
-def is_finite_number(value) -> bool:
-    """A JSON number that is finite as a float: not a bool, NaN, infinity or a 400-digit integer."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:
-        return False
-
-
-def _shown(value) -> str:
-    """A value for a message: numbers as ``%g``, anything else (a 400-digit integer, a string) cut short."""
-    if is_finite_number(value):
-        return f"{value:g}"
-    text = repr(value)
-    return text if len(text) <= 24 else text[:20] + "..."
 
 
 @dataclass
@@ -68,7 +51,7 @@ class Region:
     def describe(self) -> str:
         """Short human name for messages: label (if any), id and time span."""
         name = f"{self.label!r} " if self.label else ""
-        return f"region {name}[{self.id}] {_shown(self.start)}-{_shown(self.end)} s"
+        return f"region {name}[{self.id}] {shown_value(self.start)}-{shown_value(self.end)} s"
 
     def validate(self, duration: float | None = None) -> None:
         """Raise RegionError unless times and frequencies are finite, ordered and non-negative.
@@ -87,7 +70,7 @@ class Region:
             if value is None:
                 continue
             if not is_finite_number(value):
-                return f"{name} must be a finite number, got {_shown(value)}"
+                return f"{name} must be a finite number, got {shown_value(value)}"
             if value < 0:
                 return f"{name} must not be negative, got {value:g}"
         if self.end < self.start:

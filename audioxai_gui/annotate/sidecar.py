@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import time
 import uuid
 from collections.abc import Callable
@@ -17,8 +16,9 @@ from pathlib import Path
 
 from ..atomic import NAME_MAX, atomic_write, temp_files_for
 from ..batch import failure_reason, shown_path
+from ..checks import is_finite_number, parse_json, read_regular_file
 from .document import DocumentChange, RegionDocument
-from .regions import Region, RegionError, is_finite_number
+from .regions import Region, RegionError
 
 SIDECAR_SCHEMA = 1
 SIDECAR_SUFFIX = ".axai.json"
@@ -87,7 +87,7 @@ def load_sidecar(
     if keep_aside:
         _remove_stale_temps(path)
     try:
-        raw = _read_regular_file(path)
+        raw = read_regular_file(path, MAX_SIDECAR_BYTES)
     except FileNotFoundError:
         return RegionDocument(audio_name=audio_path.name, duration=duration)
     except (OSError, ValueError) as exc:
@@ -112,21 +112,8 @@ MAX_SIDECAR_BYTES = 64 << 20
 """Far above any hand-made annotation (100,000 regions are ~15 MB); bounds what one read may allocate."""
 
 
-def _read_regular_file(path: Path) -> bytes:
-    """The bytes of ``path`` if it is a regular file of sane size; a FIFO or device is never opened."""
-    status = path.stat()  # FileNotFoundError when there is no sidecar yet
-    if not stat.S_ISREG(status.st_mode):
-        raise ValueError("not a regular file")
-    if status.st_size > MAX_SIDECAR_BYTES:
-        raise ValueError(f"{status.st_size} bytes, more than the {MAX_SIDECAR_BYTES >> 20} MB a sidecar may have")
-    return path.read_bytes()
-
-
 def _parse(raw: bytes, audio_name: str) -> RegionDocument:
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except ValueError as exc:
-        raise ValueError(f"not valid JSON ({exc})") from exc
+    data = parse_json(raw)
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object, found {type(data).__name__}")
     schema = data.get("schema")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .architectures import build_model
+from ..batch import failure_reason, shown_path
+from ..checks import read_regular_file
+from .architectures import ARCHITECTURES, build_model
 from .card import CARD_SUFFIX, ModelCard, ModelLoadError
 
 BUILTIN_MODELS = Path(__file__).resolve().parents[2] / "models"
@@ -24,14 +27,35 @@ def model_folders() -> list[Path]:
 
 
 def find_cards(folders: list[Path] | None = None) -> tuple[list[ModelCard], list[str]]:
-    """Every readable card in the folders, plus one message per card that could not be read."""
-    cards, problems = [], []
+    """Every usable card in the folders, plus one message per card that is not. Never raises.
+
+    A card whose name an earlier card (a built-in one: its folder comes first) already has is left out
+    and reported: two models of one name could not be told apart in menus, sessions or ``--*-model``.
+    """
+    cards, problems, owners = [], [], {}
     for folder in folders if folders is not None else model_folders():
-        for path in sorted(Path(folder).glob(f"*{CARD_SUFFIX}")):
+        try:
+            paths = sorted(Path(folder).glob(f"*{CARD_SUFFIX}"))
+        except OSError as exc:
+            problems.append(f"model folder {shown_path(folder)}: {failure_reason(exc)}")
+            continue
+        for path in paths:
             try:
-                cards.append(ModelCard.load(path))
+                card = ModelCard.load(path)
             except ModelLoadError as exc:
                 problems.append(str(exc))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one bad card must never stop discovery
+                problems.append(f"model card {shown_path(path)}: {failure_reason(exc)}")
+                continue
+            if card.name in owners:
+                problems.append(
+                    f"model card {shown_path(path)}: the name {card.name!r} is already used by "
+                    f"{shown_path(owners[card.name])}; this card is left out (give it another name)"
+                )
+                continue
+            owners[card.name] = path
+            cards.append(card)
     return cards, problems
 
 
@@ -58,25 +82,34 @@ class LoadedModel:
         return (batch, 1, spec.n_bands, spec.framing.n_frames(self.card.input_length))
 
 
+MAX_WEIGHT_BYTES = 1 << 30
+MAX_PARAMETERS = 100_000_000  # the built-in models have about 100,000
+
+
 def load_model(card: ModelCard | Path, device: str | torch.device = "cpu") -> LoadedModel:
-    """Build the card's architecture and load its weights; every failure names the file and the reason."""
+    """Build the card's architecture and load its weights; every failure is a ModelLoadError naming the
+    model and the reason, whatever the card or the weight file holds."""
     if not isinstance(card, ModelCard):
         card = ModelCard.load(card)
-    weights = card.weights_path
-    if not weights.is_file():
-        raise ModelLoadError(f"model {card.name}: weight file {weights} not found")
-    if card.sha256 and file_sha256(weights) != card.sha256:
-        raise ModelLoadError(f"model {card.name}: weight file {weights} does not match the card's sha256 checksum")
     try:
-        state = torch.load(weights, map_location="cpu", weights_only=True)
+        return _load_checked(card, device)
+    except ModelLoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a hostile card or weight file may fail anywhere
+        raise ModelLoadError(f"model {card.name}: cannot be loaded ({failure_reason(exc)})") from exc
+
+
+def _load_checked(card: ModelCard, device: str | torch.device) -> LoadedModel:
+    weights = card.weights_path
+    data = _weight_bytes(card)
+    try:
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt or unsafe files
         raise ModelLoadError(f"model {card.name}: weight file {weights} is corrupt or unsafe ({exc})") from exc
     if not isinstance(state, dict):
         raise ModelLoadError(f"model {card.name}: weight file {weights} holds no state dict")
-    try:
-        module = build_model(card.architecture, {"n_classes": len(card.classes), **card.architecture_params})
-    except (KeyError, TypeError) as exc:
-        raise ModelLoadError(f"model card {card.path}: cannot build architecture ({exc})") from exc
+    module = _build(card)
+    _check_state(card, state, module.state_dict())
     try:
         module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
@@ -87,11 +120,80 @@ def load_model(card: ModelCard | Path, device: str | torch.device = "cpu") -> Lo
         ) from exc
     module.eval().requires_grad_(False)
     loaded = LoadedModel(card, module.to(device), torch.device(device))
-    with torch.no_grad():
+    with torch.no_grad():  # a dry run on silence: the model must answer with one finite logit per class
         out = loaded.module(torch.zeros(loaded.input_shape(), device=device))
-    if out.shape[-1] != len(card.classes):
-        raise ModelLoadError(f"model {card.name}: outputs {out.shape[-1]} classes, card lists {len(card.classes)}")
+    if tuple(out.shape) != (1, len(card.classes)):
+        raise ModelLoadError(
+            f"model {card.name}: outputs shape {tuple(out.shape)}, expected (1, {len(card.classes)}) for its classes"
+        )
+    if not torch.isfinite(out).all():
+        raise ModelLoadError(f"model {card.name}: gives NaN or infinite outputs on silence; its weights are unusable")
     return loaded
+
+
+def _weight_bytes(card: ModelCard) -> bytes:
+    """The weight file's bytes: a regular file inside the card's folder (symlinks resolved), size-limited,
+    matching the card's sha256 when it has one."""
+    weights = card.weights_path
+    folder = weights.parent if card.path is None else card.path.parent
+    try:
+        resolved = weights.resolve(strict=True)
+    except FileNotFoundError:
+        raise ModelLoadError(f"model {card.name}: weight file {weights} not found") from None
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise ModelLoadError(f"model {card.name}: weight file {weights}: {failure_reason(exc)}") from exc
+    if not resolved.is_relative_to(folder.resolve()):
+        raise ModelLoadError(
+            f"model {card.name}: weight file {weights} lies outside the card's folder {folder}; "
+            "weights must sit beside their card"
+        )
+    try:
+        data = read_regular_file(resolved, MAX_WEIGHT_BYTES)
+    except (OSError, ValueError) as exc:
+        raise ModelLoadError(f"model {card.name}: weight file {weights}: {failure_reason(exc)}") from exc
+    if card.sha256 and hashlib.sha256(data).hexdigest() != card.sha256:
+        raise ModelLoadError(f"model {card.name}: weight file {weights} does not match the card's sha256 checksum")
+    return data
+
+
+def _build(card: ModelCard) -> nn.Module:
+    """The card's architecture, sized on the meta device first so absurd parameters allocate nothing."""
+    cls = ARCHITECTURES.get(card.architecture)
+    kind = getattr(cls, "input_kind", card.input_kind)
+    if kind != card.input_kind:
+        raise ModelLoadError(
+            f"model card {card.path}: architecture {card.architecture!r} takes {kind} input, "
+            f"not the card's input_kind {card.input_kind!r}"
+        )
+    params = {"n_classes": len(card.classes), **card.architecture_params}
+    try:
+        with torch.device("meta"):
+            size = sum(p.numel() for p in build_model(card.architecture, params).parameters())
+        if size > MAX_PARAMETERS:
+            raise ModelLoadError(
+                f"model card {card.path}: architecture_params give {size:,} parameters (at most {MAX_PARAMETERS:,})"
+            )
+        return build_model(card.architecture, params)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise ModelLoadError(f"model card {card.path}: cannot build architecture ({exc})") from exc
+
+
+def _check_state(card: ModelCard, state: dict, expected: dict) -> None:
+    """Every floating-point tensor of the architecture must arrive as finite floating-point numbers."""
+    for key, reference in expected.items():
+        value = state.get(key)
+        if value is None or not reference.is_floating_point():
+            continue  # missing keys are named by load_state_dict; integer buffers count batches
+        if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+            found = value.dtype if isinstance(value, torch.Tensor) else type(value).__name__
+            raise ModelLoadError(f"model {card.name}: weight {key} is {found}, not floating point")
+        if tuple(value.shape) != tuple(reference.shape):
+            raise ModelLoadError(
+                f"model {card.name}: weights {card.weights_path} do not fit the card's architecture "
+                f"({key} has shape {tuple(value.shape)}, needs {tuple(reference.shape)})"
+            )
+        if not torch.isfinite(value).all():
+            raise ModelLoadError(f"model {card.name}: weight {key} holds NaN or infinite values")
 
 
 def pick_card(cards: list[ModelCard], input_kind: str, name: str | None = None) -> ModelCard:

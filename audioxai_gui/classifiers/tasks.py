@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .card import INPUT_KINDS, ModelCard, ModelLoadError
+from .card import ModelCard, ModelLoadError
+from .card_schema import INPUT_KINDS
 
 DEFAULT_TASK = "digits"  # the built-in pair; when it is missing, the first task found is the default
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from ..batch import failure_reason
 from ..session import ROLES
 
 
@@ -79,11 +80,17 @@ def discover(device: str | None = None) -> Backend:
     from ..explain.engine import ExplanationEngine
 
     cards, problems = find_cards()
+    usable = []
     for card in cards:
-        if card.features.kind == "mel_db":
-            card.features.mel_filterbank()
-            card.features.band_frequencies()
-    return Backend(ExplanationEngine(device), cards, list(problems), composites=list(COMPOSITES))
+        try:
+            if card.features.kind == "mel_db":
+                card.features.mel_filterbank()
+                card.features.band_frequencies()
+        except Exception as exc:  # noqa: BLE001 - a card that passed its schema may still fail here; skip it
+            problems.append(f"model card {card.path}: its mel bands cannot be built ({failure_reason(exc)})")
+            continue
+        usable.append(card)
+    return Backend(ExplanationEngine(device), usable, list(problems), composites=list(COMPOSITES))
 
 
 def load_models(backend: Backend, wanted: dict[str, str] | None = None) -> Backend:
