@@ -27,6 +27,18 @@ def _add_task_option(parser: argparse.ArgumentParser) -> None:
 def _add_batch_options(parser: argparse.ArgumentParser) -> None:
     """Options of every command that works through many files (explain, agreement, compare)."""
     parser.add_argument("--debug", action="store_true", help="print the full traceback when a file fails")
+    parser.add_argument(
+        "--max-duration",
+        type=float,
+        metavar="SECONDS",
+        help="explain files up to this long, whatever memory they need (default: refuse over 3 h or 2 GB)",
+    )
+
+
+def _cost_limit(args):
+    from .audio.costs import CostLimit
+
+    return CostLimit() if args.max_duration is None else CostLimit.allowing(args.max_duration)
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -149,6 +161,7 @@ def run_agreement(args) -> int:
             on_skip=lambda path, reason: print(f"skipped {shown_path(path)}: {reason}", file=sys.stderr),
             on_failure=report_failure,
             debug=args.debug,
+            limit=_cost_limit(args),
         )
     except (AgreementError, OSError) as exc:
         print(f"error: {failure_message(args.folder, exc)}", file=sys.stderr)
@@ -200,15 +213,20 @@ def run_explain(args) -> int:
                 f"{kind} model -> {m['predicted']} ({m['probabilities'][m['predicted']]:.1%})"
                 for kind, m in record["models"].items()
             ]
-            print(f"{shown_path(path)}: " + ", ".join(parts))
+            silence = (
+                "  [no sound: the clip is silent, so these predictions mean nothing]" if record["no_sound"] else ""
+            )
+            print(f"{shown_path(path)}: " + ", ".join(parts) + silence)
     return status
 
 
 def _explain_file(path: Path, args, engine, models: dict, grid, record: dict) -> None:
     """Explain one file with every model, filling ``record``; writes its files when ``--out`` is given."""
-    from .audio.io import load_audio
+    from .audio.costs import load_within
 
-    clips = {kind: load_audio(path, m.card.sample_rate).samples for kind, m in models.items()}
+    rates = {m.card.sample_rate for m in models.values()}
+    audio = load_within(path, rates, _cost_limit(args), "pass --max-duration SECONDS to explain it anyway")
+    clips = {kind: audio[m.card.sample_rate].samples for kind, m in models.items()}
     explanations = []
     for kind, model in models.items():
         exp = engine.explain(
@@ -225,6 +243,7 @@ def _explain_file(path: Path, args, engine, models: dict, grid, record: dict) ->
             "conservation": round(exp.conservation, 5),
             "seconds": round(exp.seconds, 4),
         }
+    record["no_sound"] = any(exp.no_sound for exp in explanations)
     if args.out:
         from .report import save_figure, save_npz
 

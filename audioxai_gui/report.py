@@ -55,9 +55,53 @@ def save_npz(path: Path, clips: dict[str, np.ndarray], explanations: list[Explan
         np.savez_compressed(out, **arrays)
 
 
+MAX_FIGURE_COLUMNS = 3000
+"""A figure is about 1,100 pixels wide: drawing more columns than this only costs memory (a 3-hour clip has
+86 million samples and 1.3 million spectrogram frames; drawn in full they exhaust memory)."""
+
+SPECTROGRAM_CHUNK_FRAMES = 65536  # frames of a long clip's spectrogram computed (then reduced) at a time
+
+
+def reduce_columns(values: np.ndarray, block: int, how: str) -> np.ndarray:
+    """The last axis in blocks of ``block``: "max", "min" or "signed" (the value of largest magnitude)."""
+    if block <= 1:
+        return values
+    starts = np.arange(0, values.shape[-1], block)
+    if how == "max":
+        return np.maximum.reduceat(values, starts, axis=-1)
+    if how == "min":
+        return np.minimum.reduceat(values, starts, axis=-1)
+    high, low = np.maximum.reduceat(values, starts, axis=-1), np.minimum.reduceat(values, starts, axis=-1)
+    return np.where(high >= -low, high, low)
+
+
+def column_block(length: int) -> int:
+    """How many samples or frames one drawn column stands for."""
+    return max(1, -(-length // MAX_FIGURE_COLUMNS))
+
+
+def _spectrogram_db_reduced(samples: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """The dB image with at most about MAX_FIGURE_COLUMNS columns (the loudest frame of each block).
+
+    A long clip is computed a chunk of frames at a time, so the full-resolution spectrogram never exists.
+    """
+    n_frames = spec.framing.n_frames(samples.size)
+    block = column_block(n_frames)
+    if block == 1:
+        return spectrogram_db(samples, spec)
+    hop = spec.framing.hop_length
+    chunk = max(1, SPECTROGRAM_CHUNK_FRAMES // block) * block  # whole blocks per chunk
+    columns = []
+    for first in range(0, n_frames, chunk):
+        frames = min(chunk, n_frames - first)
+        db = spectrogram_db(samples[first * hop : (first + frames) * hop], spec)[:, :frames]
+        columns.append(reduce_columns(db, block, "max"))
+    return np.concatenate(columns, axis=1)
+
+
 def _spectrogram_axes(ax, spec: FeatureSpec, samples: np.ndarray, title: str):
-    db = spectrogram_db(samples, spec)
-    times = spec.framing.frame_times(db.shape[1], spec.sample_rate)
+    db = _spectrogram_db_reduced(samples, spec)
+    times = spec.framing.frame_times(spec.framing.n_frames(samples.size), spec.sample_rate)
     freqs = spec.band_frequencies()
     extent = (times[0], times[-1], freqs[0], freqs[-1])
     ax.imshow(db, origin="lower", aspect="auto", cmap="gray_r", extent=extent, vmin=-spec.top_db, vmax=0)
@@ -71,7 +115,7 @@ def save_figure(path: Path, clips: dict[str, np.ndarray], explanations: list[Exp
 
     ``clips`` maps each explanation's input kind to the samples at that model's rate.
     """
-    tf_maps = [e.tf_relevance for e in explanations]
+    tf_maps = [reduce_columns(e.tf_relevance, column_block(e.tf_relevance.shape[-1]), "signed") for e in explanations]
     limit = symmetric_limit(*tf_maps)
     fig = Figure(figsize=(10, 2.4 + 2.4 * len(explanations)), layout="constrained")
     FigureCanvasAgg(fig)
@@ -79,20 +123,26 @@ def save_figure(path: Path, clips: dict[str, np.ndarray], explanations: list[Exp
     wave = next((e for e in explanations if e.input_kind == "waveform"), None)
     shown = wave or explanations[0]
     samples = clips[shown.input_kind]
-    times = np.arange(samples.size) / shown.sample_rate
+    block = column_block(samples.size)  # long clips: each drawn column is the envelope of a block of samples
+    times = np.arange(0, samples.size, block) / shown.sample_rate
     ax = axes[0]
-    ax.plot(times, samples, color="0.3", linewidth=0.6)
+    if block == 1:
+        ax.plot(times, samples, color="0.3", linewidth=0.6)
+    else:
+        low, high = reduce_columns(samples, block, "min"), reduce_columns(samples, block, "max")
+        ax.fill_between(times, low, high, color="0.3", linewidth=0)
     ax.set_ylabel("Amplitude")
     if wave is not None:
         rel = wave.relevance / (np.abs(wave.relevance).max() or 1.0)
         twin = ax.twinx()
-        twin.fill_between(times, 0, np.clip(rel, 0, None), color="tab:red", alpha=0.5, linewidth=0)
-        twin.fill_between(times, 0, np.clip(rel, None, 0), color="tab:blue", alpha=0.5, linewidth=0)
+        high, low = reduce_columns(rel, block, "max"), reduce_columns(rel, block, "min")
+        twin.fill_between(times, 0, np.clip(high, 0, None), color="tab:red", alpha=0.5, linewidth=0)
+        twin.fill_between(times, 0, np.clip(low, None, 0), color="tab:blue", alpha=0.5, linewidth=0)
         twin.set_ylim(-1.05, 1.05)
         twin.set_ylabel("Relevance (norm.)")
     ax.set_title(f"{title}: waveform and waveform-model relevance (red = for, blue = against)", fontsize=10)
     image = None
-    for ax, exp in zip(axes[1:], explanations, strict=True):
+    for ax, exp, tf_map in zip(axes[1:], explanations, tf_maps, strict=True):
         label = "projected to time-frequency (DFT-LRP)" if exp.input_kind == "waveform" else "on its input"
         extent = _spectrogram_axes(
             ax,
@@ -101,7 +151,7 @@ def save_figure(path: Path, clips: dict[str, np.ndarray], explanations: list[Exp
             f"{exp.model_name} ({exp.input_kind}) relevance {label}: class {exp.classes[exp.target]}, {exp.composite}",
         )
         image = ax.imshow(
-            exp.tf_relevance,
+            tf_map,
             origin="lower",
             aspect="auto",
             cmap=RELEVANCE_CMAP,

@@ -5,17 +5,23 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from audioxai_gui.annotate.document import RegionDocument
 from audioxai_gui.annotate.regions import Region
 from audioxai_gui.annotate.sidecar import Autosaver, SidecarError, load_sidecar, sidecar_path, write_sidecar
 from audioxai_gui.atomic import NAME_MAX, _temp_prefix, temp_files_for
+from audioxai_gui.audio.costs import CostLimit, load_cost
+from audioxai_gui.audio.io import AudioLoadError, audio_info, load_audio, load_audio_rates
 from audioxai_gui.batch import failure_message, run_isolated, shown_path
 from audioxai_gui.cli import EXIT_BAD_INPUT, main
+from audioxai_gui.report import reduce_columns
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +209,152 @@ def test_an_autosaver_whose_disk_fails_can_still_be_stopped(tmp_path):
         saver.flush()
     saver.stop()
     assert saver.dirty and not Path(folder).exists()
+
+
+# --- costs decided from headers -------------------------------------------------------------------
+
+
+def wav_header(rate: int, frames: int, channels: int = 1) -> bytes:
+    """A 16-bit PCM WAV header promising ``frames`` frames at ``rate`` Hz."""
+    data = frames * channels * 2
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, rate * channels * 2, channels * 2, 16)
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + data)
+        + b"WAVEfmt "
+        + struct.pack("<I", 16)
+        + fmt
+        + b"data"
+        + struct.pack("<I", data)
+    )
+
+
+def test_a_lying_rate_is_refused_naming_it(tmp_path):
+    path = tmp_path / "one_hertz.wav"
+    path.write_bytes(wav_header(1, 200_000) + bytes(400_000))  # 400 kB that would be 55 hours at 8 kHz
+    with pytest.raises(AudioLoadError, match=r"sample rate 1 Hz in the header is outside the 1,000-768,000 Hz"):
+        load_audio(path, 8000)
+
+
+def test_an_aiff_with_rate_zero_is_refused(tmp_path):
+    path = tmp_path / "zero.aiff"
+    sf.write(path, np.zeros(8000, dtype=np.float32), 8000, format="AIFF", subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    comm = data.index(b"COMM")
+    data[comm + 16 : comm + 26] = bytes(10)  # the 80-bit extended sample rate: 0
+    path.write_bytes(bytes(data))
+    with pytest.raises(AudioLoadError) as info:
+        load_audio(path, 8000)
+    assert str(path) in str(info.value)
+
+
+def test_the_cli_refuses_a_long_file_from_its_header_unless_allowed(tmp_path, capsys):
+    path = tmp_path / "long.wav"
+    frames = int(3.5 * 3600 * 8000)
+    with open(path, "wb") as handle:  # sparse: the header promises 3.5 hours, nothing is decoded
+        handle.write(wav_header(8000, frames))
+        handle.truncate(44 + frames * 2)
+    assert main(["explain", str(path), "--model", "spectrogram"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{path}: 3.5 h long, about" in err and "longer than the 3.0 h limit" in err and "--max-duration" in err
+    assert load_cost(audio_info(path), {8000}).seconds == pytest.approx(3.5 * 3600)
+    assert "more than the 1.0 kB limit" in CostLimit(seconds=1e9, bytes=1000).exceeded_by(
+        load_cost(audio_info(path), {8000})
+    )
+    assert CostLimit.allowing(4 * 3600).exceeded_by(load_cost(audio_info(path), {8000, 44100})) == ""
+
+
+def test_one_decode_serves_every_rate(fsdd_clip):
+    both = load_audio_rates(fsdd_clip, [8000, 16000, None])
+    assert both[None].sample_rate == 8000 and len(both[16000].samples) == 2 * len(both[8000].samples)
+    np.testing.assert_allclose(both[16000].samples, load_audio(fsdd_clip, 16000).samples, atol=1e-6)
+    assert len(load_audio(fsdd_clip, max_seconds=0.1).samples) == 800
+
+
+def test_a_non_utf8_name_opens_and_explains(fsdd_clip, tmp_path, capsys):
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.wav"))
+    shutil.copy(fsdd_clip, path)
+    assert load_audio(path).duration > 0.1
+    assert main(["explain", str(path), "--model", "spectrogram"]) == 0
+    assert "caf\ufffd.wav: spectrogram model -> 7" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda p: os.mkfifo(p), "not a regular file (a pipe"),
+        (lambda p: os.symlink(p, p), "loop of symbolic links"),
+        (lambda p: os.symlink(p.with_name("gone.wav"), p), "a symbolic link to a file that does not exist"),
+        (lambda p: p.write_bytes(b"\xff\xfb" + bytes(5000)), "not a recognised audio file"),
+    ],
+)
+def test_odd_paths_have_plain_messages(tmp_path, make, words):
+    path = tmp_path / "odd.mp3"
+    make(path)
+    with pytest.raises(AudioLoadError) as info:
+        load_audio(path)
+    assert str(info.value).startswith(f"{path}: ") and words in str(info.value)
+    assert "pipe?" not in str(info.value) and "internal error" not in str(info.value)
+
+
+def test_a_silent_clip_is_flagged_no_sound(tmp_path, capsys):
+    path = tmp_path / "silence.wav"
+    sf.write(path, np.zeros(8000, dtype=np.float32), 8000)
+    assert main(["explain", str(path), "--model", "spectrogram"]) == 0
+    assert "no sound" in capsys.readouterr().out
+    assert main(["explain", str(path), "--model", "spectrogram", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["no_sound"] is True
+
+
+# --- figures of long clips ------------------------------------------------------------------------
+
+
+def test_reduce_columns_keeps_extremes_and_sign():
+    values = np.array([1.0, -3.0, 2.0, 0.5, -0.1, 4.0, -5.0])
+    np.testing.assert_array_equal(reduce_columns(values, 3, "signed"), [-3.0, 4.0, -5.0])
+    np.testing.assert_array_equal(reduce_columns(values, 3, "max"), [2.0, 4.0, -5.0])
+    assert reduce_columns(values, 1, "min") is values
+
+
+def test_a_long_clips_figure_is_drawn_from_decimated_data(tmp_path, model_pair):
+    import tracemalloc
+
+    from audioxai_gui.explain.engine import Explanation
+    from audioxai_gui.report import save_figure
+
+    spec = model_pair[1].card.features
+    rate, seconds = spec.sample_rate, 10 * 60
+    rng = np.random.default_rng(0)
+    samples = (0.1 * rng.standard_normal(rate * seconds)).astype(np.float32)
+    frames = spec.framing.n_frames(samples.size)
+    tf = rng.standard_normal((spec.n_bands, frames)).astype(np.float32)
+
+    def explanation(kind):
+        return Explanation(
+            "m",
+            kind,
+            ["a", "b"],
+            np.array([0.5, 0.5]),
+            0,
+            "EpsilonPlus",
+            samples if kind == "waveform" else tf,
+            tf,
+            spec,
+            rate,
+            1.0,
+            np.zeros(1),
+            np.zeros((1, 2)),
+            0.0,
+        )
+
+    tracemalloc.start()
+    save_figure(
+        tmp_path / "long.png",
+        {"waveform": samples, "spectrogram": samples},
+        [explanation("waveform"), explanation("spectrogram")],
+        "long",
+    )
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert (tmp_path / "long.png").read_bytes()[:4] == b"\x89PNG"
+    assert peak < 3 * (samples.nbytes + tf.nbytes), f"{peak / 1e6:.0f} MB for a 10-minute figure"

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..audio.io import load_audio, supported_extensions
+from ..audio.costs import CostLimit, load_within
+from ..audio.io import supported_extensions
 from ..batch import run_isolated
 from .measures import ALL_REGIONS, RelevanceMap, alignment_per_region
 from .regions import Region
@@ -173,6 +174,7 @@ def agreement_over_folder(
     on_skip: Callable[[Path, str], None] | None = None,
     on_failure: Callable[[Path, str], None] | None = None,
     debug: bool = False,
+    limit: CostLimit | None = None,
 ) -> list[SummaryRow]:
     """Explain every annotated audio file in ``folder`` with each model (its predicted class), write all
     rows to ``out_csv`` and return the per-model summary.
@@ -180,8 +182,9 @@ def agreement_over_folder(
     Files with no regions are skipped through ``on_skip(path, reason)``; a file that fails in any way
     (unreadable sidecar or audio, out of memory, ...) is reported through ``on_failure(path, message)``
     and the run goes on. Both default to a logged warning. Sidecars are only read: a corrupt one is
-    left where it is.
+    left where it is. Files over ``limit`` (default: ``CostLimit()``) fail without being decoded.
     """
+    limit = limit or CostLimit()
     on_skip = on_skip or (lambda path, reason: log.warning("skipped %s: %s", path, reason))
     on_failure = on_failure or on_skip
     if not models:
@@ -193,7 +196,7 @@ def agreement_over_folder(
     grid = next((m.card.features for m in models if m.card.input_kind == "spectrogram"), None)
     rows: list[AgreementRow] = []
     for path in files:
-        file_rows, error = run_isolated(path, _rows_of_file, path, engine, models, grid, debug=debug)
+        file_rows, error = run_isolated(path, _rows_of_file, path, engine, models, grid, limit, debug=debug)
         if error:
             on_failure(path, error)
         elif file_rows is None:
@@ -204,12 +207,14 @@ def agreement_over_folder(
     return summarize(rows)
 
 
-def _rows_of_file(path: Path, engine: ExplanationEngine, models: Sequence[LoadedModel], grid) -> list | None:
+def _rows_of_file(
+    path: Path, engine: ExplanationEngine, models: Sequence[LoadedModel], grid, limit: CostLimit
+) -> list | None:
     """The agreement rows of one annotated file; None when its sidecar holds no regions."""
     document = load_sidecar(path, keep_aside=False)
     if not len(document):
         return None
-    audio_by_rate = {rate: load_audio(path, rate) for rate in {m.card.sample_rate for m in models}}
+    audio_by_rate = load_within(path, {m.card.sample_rate for m in models}, limit, "pass --max-duration to allow it")
     explanations = [engine.explain(model, audio_by_rate[model.card.sample_rate].samples, grid=grid) for model in models]
     duration = next(iter(audio_by_rate.values())).duration
     return agreement_rows(explanations, document.regions, duration, file=path.name)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import numpy as np
 import soundfile as sf
 
 from ..atomic import atomic_output
+from ..batch import failure_reason
 
 BLOCK_FRAMES = 1 << 16
 """Frames decoded per block: large enough to amortise call overhead, small enough to stay in cache."""
@@ -156,19 +158,33 @@ def audio_info(path: Path | str) -> AudioInfo:
     )
 
 
-def load_audio(path: Path | str, target_rate: int | None = None) -> Audio:
-    """Decode a file to mono float32 (mean of channels), resampled to ``target_rate`` when given."""
+def load_audio(path: Path | str, target_rate: int | None = None, max_seconds: float | None = None) -> Audio:
+    """Decode a file to mono float32 (mean of channels), resampled to ``target_rate`` when given.
+
+    ``max_seconds`` decodes only the start of a long file (the window's "open the first hour").
+    """
     if target_rate is not None and target_rate <= 0:
         raise ValueError(f"target_rate must be positive, got {target_rate}")
+    return load_audio_rates(path, [target_rate], max_seconds)[target_rate]
+
+
+def load_audio_rates(
+    path: Path | str, rates: Iterable[int | None], max_seconds: float | None = None
+) -> dict[int | None, Audio]:
+    """Decode a file once into mono float32 at each of ``rates`` (None: the file's own rate)."""
     path = Path(path)
     info = _read_header(path)
     declared = _declared_frames(path, info.format, info.subtype, info.frames)
     if declared == 0:
         raise AudioLoadError(path, "empty: the file holds no audio frames")
-    rate = target_rate or info.samplerate
-    samples, frames_read = _decode_mono(path, info, declared, rate)
-    _check_complete(path, info.format, declared, frames_read)
-    return Audio(samples, rate, path=path, source_rate=info.samplerate, channels=info.channels)
+    wanted = declared if max_seconds is None else min(declared, max(1, round(max_seconds * info.samplerate)))
+    targets = {rate: rate or info.samplerate for rate in rates}
+    by_rate, frames_read = _decode_mono(path, info, wanted, set(targets.values()))
+    _check_complete(path, info.format, wanted, frames_read)
+    return {
+        rate: Audio(by_rate[actual], actual, path=path, source_rate=info.samplerate, channels=info.channels)
+        for rate, actual in targets.items()
+    }
 
 
 def save_wav(path: Path | str, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> None:
@@ -180,24 +196,46 @@ def save_wav(path: Path | str, samples: np.ndarray, rate: int, subtype: str = "P
     samples = np.asarray(samples)
     if samples.ndim not in (1, 2) or len(samples) == 0:
         raise ValueError(f"{path}: samples must be a non-empty 1-D or (frames, channels) array")
-    with atomic_output(path) as temp:
-        sf.write(temp, samples, rate, subtype=subtype, format="WAV")
+    with atomic_output(path) as temp, open(temp, "wb") as handle:  # a handle: names need not be UTF-8
+        sf.write(handle, samples, rate, subtype=subtype, format="WAV")
+
+
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768_000
+"""Rates AudioXAI opens: below 1 kHz no sound it explains fits; above 768 kHz no converter writes; a header
+outside is damaged or hostile (1 Hz turns 16 kB into hours of audio once resampled)."""
 
 
 def _read_header(path: Path):
     """Check the path, then let libsndfile parse the header; every failure becomes AudioLoadError."""
-    if not path.exists():
-        raise AudioLoadError(path, "file not found")
-    if path.is_dir():
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        reason = "a symbolic link to a file that does not exist" if path.is_symlink() else "file not found"
+        raise AudioLoadError(path, reason) from None
+    except OSError as exc:  # a symlink loop, a name too long
+        raise AudioLoadError(path, failure_reason(exc)) from exc
+    if stat.S_ISDIR(status.st_mode):
         raise AudioLoadError(path, "is a directory, not an audio file")
-    if path.stat().st_size == 0:
+    if not stat.S_ISREG(status.st_mode):
+        raise AudioLoadError(path, "not a regular file (a pipe, socket or device); save the audio to a file first")
+    if status.st_size == 0:
         raise AudioLoadError(path, "empty file (0 bytes)")
     if not os.access(path, os.R_OK):
         raise AudioLoadError(path, "permission denied: the file is not readable")
     try:
-        return sf.info(str(path))
-    except sf.SoundFileError as exc:
+        with open(path, "rb") as handle:  # a handle, not a name: file names need not be UTF-8
+            info = sf.info(handle)
+    except (sf.SoundFileError, RuntimeError) as exc:
         raise AudioLoadError(path, _unreadable_reason(path, exc)) from exc
+    if not MIN_SAMPLE_RATE <= info.samplerate <= MAX_SAMPLE_RATE:
+        raise AudioLoadError(
+            path,
+            f"sample rate {info.samplerate:,} Hz in the header is outside the {MIN_SAMPLE_RATE:,}-"
+            f"{MAX_SAMPLE_RATE:,} Hz AudioXAI opens; the header is probably damaged",
+        )
+    if info.channels < 1:
+        raise AudioLoadError(path, f"the header says {info.channels} channels; the header is probably damaged")
+    return info
 
 
 def _unreadable_reason(path: Path, exc: Exception) -> str:
@@ -207,9 +245,16 @@ def _unreadable_reason(path: Path, exc: Exception) -> str:
         shown = suffix or "(no extension)"
         return f"unsupported format {shown}; supported: {', '.join(e.lstrip('.') for e in supported)}"
     reason = _libsndfile_reason(exc)
+    kind = suffix.lstrip(".").upper()
     if "malformed" in reason.lower():
-        return f"malformed or truncated {suffix.lstrip('.')} file ({reason})"
-    return f"not a recognised audio file: content is not valid {suffix.lstrip('.')} ({reason})"
+        return f"malformed or truncated {kind} file ({reason})"
+    if any(unclear in reason.lower() for unclear in _UNCLEAR_LIBSNDFILE_REASONS):
+        return f"not a recognised audio file: the content is not valid {kind} audio"
+    return f"not a recognised audio file: content is not valid {kind} ({reason})"
+
+
+# libsndfile wordings that mislead users ("possibly a pipe?" for a garbage MP3, "internal error").
+_UNCLEAR_LIBSNDFILE_REASONS = ("pipe", "internal error", "unspecified internal error", "system error")
 
 
 def _libsndfile_reason(exc: Exception) -> str:
@@ -220,15 +265,15 @@ def _libsndfile_reason(exc: Exception) -> str:
     return message.removeprefix("Error : ").strip().rstrip(".")
 
 
-def _decode_mono(path: Path, info, declared: int, rate: int) -> tuple[np.ndarray, int]:
-    """One pass: block -> mono -> (resample) -> preallocated output. Returns (samples, frames read)."""
+def _decode_mono(path: Path, info, declared: int, rates: set[int]) -> tuple[dict[int, np.ndarray], int]:
+    """One pass: block -> mono -> (resample per rate) -> preallocated outputs. Returns (samples by rate, frames)."""
     # A damaged header can promise billions of frames: allocate no more than the file could hold.
     plausible = min(declared, path.stat().st_size * _MAX_FRAMES_PER_BYTE)
-    sink = _MonoSink(plausible, info.samplerate, rate)
+    sinks = {rate: _MonoSink(plausible, info.samplerate, rate) for rate in rates}
     block = np.empty((min(BLOCK_FRAMES, declared), info.channels), dtype=np.float32)
     frames_read = 0
     try:
-        with sf.SoundFile(path) as sound_file:
+        with open(path, "rb") as handle, sf.SoundFile(handle) as sound_file:
             while frames_read < declared:
                 count = sound_file.read(min(len(block), declared - frames_read), out=block).shape[0]
                 if count == 0:
@@ -237,15 +282,16 @@ def _decode_mono(path: Path, info, declared: int, rate: int) -> tuple[np.ndarray
                 if not np.isfinite(mono).all():
                     first = frames_read + int(np.argmin(np.isfinite(mono)))
                     raise AudioLoadError(path, f"contains NaN or Inf samples (first at frame {first})")
-                sink.push(mono, last=False)
+                for sink in sinks.values():
+                    sink.push(mono, last=False)
                 frames_read += count
-    except sf.SoundFileError as exc:
+    except (sf.SoundFileError, RuntimeError) as exc:
         raise AudioLoadError(
             path,
             f"corrupt or truncated {info.format} data: decoding failed after {frames_read} of {declared} "
             f"frames ({_libsndfile_reason(exc)})",
         ) from exc
-    return sink.finish(frames_read), frames_read
+    return {rate: sink.finish(frames_read) for rate, sink in sinks.items()}, frames_read
 
 
 class _MonoSink:

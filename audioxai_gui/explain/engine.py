@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..audio.io import SILENCE_PEAK
 from ..classifiers import LoadedModel, ModelCard, load_model
 from ..classifiers.inputs import model_input
 from ..features import FeatureSpec
@@ -36,6 +37,26 @@ _attribution = import_zennit().attribution
 
 class ExplanationCancelled(Exception):
     """The caller's ``cancelled()`` turned true between two batches."""
+
+
+class ExplanationError(Exception):
+    """A model gave numbers that cannot be shown (NaN or infinite); the message names the model."""
+
+
+def _check_finite(result: Explanation) -> None:
+    """NaN must never reach a figure, a table or JSON: say which model failed on this clip instead."""
+    values = {
+        "probabilities": result.probabilities,
+        "relevance": result.relevance,
+        "time-frequency relevance": result.tf_relevance,
+        "conservation": np.float32(result.conservation),
+    }
+    broken = [name for name, value in values.items() if not np.isfinite(value).all()]
+    if broken:
+        raise ExplanationError(
+            f"model {result.model_name} gave NaN or infinite {' and '.join(broken)} on this clip "
+            "(extreme sample values or unstable weights); its explanation is not shown"
+        )
 
 
 def resolve_device(requested: str | None = None) -> torch.device:
@@ -76,6 +97,8 @@ class Explanation:
     """The class each window's relevance explains (all equal to ``target`` in "one_class" mode)."""
     window_conservation: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     """Each window's relevance sum over its target logit (1.0: the window's relevance holds all of it)."""
+    no_sound: bool = False
+    """The clip is silent (peak below -80 dBFS): whatever the model says about it means nothing."""
 
     @property
     def predicted(self) -> int:
@@ -227,6 +250,10 @@ class ExplanationEngine:
                 model, samples, target, composite, grid, hop_fraction, progress, cancelled, target_mode
             )
         result.seconds = time.perf_counter() - started
+        _check_finite(result)
+        result.no_sound = float(np.abs(samples).max()) < SILENCE_PEAK
+        if result.no_sound:
+            notes.append(f"no sound: the clip is silent, so what {card.name} says about it means nothing")
         result.notes = notes
         return result
 

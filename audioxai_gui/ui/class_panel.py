@@ -17,6 +17,8 @@ def agreement_text(explanations: dict) -> str:
     present = {role: e for role, e in explanations.items() if e is not None}
     if len(present) < len(ROLES):
         return "Waiting for both models…"
+    if any(e.no_sound for e in present.values()):
+        return "No sound: the clip is silent, so what the models say means nothing"
     predicted = {role: e.classes[e.predicted] for role, e in present.items()}
     if len(set(predicted.values())) == 1:
         return f"Both models say “{next(iter(predicted.values()))}”"
