@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from .batch import failure_message, run_isolated, shown_path
+from .compare_cli import add_compare_parser, run_compare
 
 EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT = 0, 2, 3
 MODEL_CHOICES = {
@@ -100,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     agreement.add_argument("--model", choices=sorted(MODEL_CHOICES), default="both")
     _add_model_options(agreement)
     _add_batch_options(agreement)
+
+    add_compare_parser(sub, _add_model_options, _add_batch_options)
 
     models = sub.add_parser("models", help="list the tasks found, each with its waveform and spectrogram model")
     models.add_argument("--json", action="store_true")
@@ -348,7 +351,13 @@ def _headline_accuracy(card) -> str:
     return "?"
 
 
-COMMANDS = {"explain": run_explain, "agreement": run_agreement, "train": run_train, "models": run_models}
+COMMANDS = {
+    "explain": run_explain,
+    "agreement": run_agreement,
+    "train": run_train,
+    "models": run_models,
+    "compare": run_compare,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
