@@ -137,3 +137,28 @@ def test_local_cluster_equals_in_process_even_when_a_worker_dies(pair, clip_fold
     keys = [(r[0], r[3], r[5]) for r in rows[1:]]
     assert len(keys) == len(set(keys))  # no clip counted twice
     assert {r[0] for r in rows[1:]} == {r.path for r in refs} and killed.aggregate.clips == len(refs)
+
+
+def test_compare_command_writes_table_report_and_summary(clip_folder, tmp_path, capsys, model_pair):
+    from audioxai_gui.cli import main
+
+    out = tmp_path / "out"
+    argv = ["compare", str(clip_folder), "--out", str(out), "--limit", "2", "--steps", "2", "--seeds", "1",
+            "--rankings", "EpsilonPlus", "--measures", "faithfulness,robustness,profiles"]  # fmt: skip
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "Verdicts:" in printed and "more robust" in printed and "more faithful explanations" in printed
+    report = (out / "report.html").read_text()
+    assert report.count("data:image/png;base64,") >= 4 and "<script" not in report
+    header, *rows = _rows(out)
+    assert header == ["clip", "label", "fold", "model", "input_kind", "measure", "value"]
+    assert {r[3] for r in rows} >= {model_pair[0].card.name, model_pair[1].card.name, "pair"}
+
+
+def test_compare_command_names_a_bad_data_set_and_option(tmp_path, capsys):
+    from audioxai_gui.cli import main
+
+    assert main(["compare", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
+    assert "no such folder or file" in capsys.readouterr().err
+    assert main(["compare", "fsdd-test", "--out", str(tmp_path / "o"), "--patches", "big"]) == 2
+    assert "--patches must look like 16x16" in capsys.readouterr().err
