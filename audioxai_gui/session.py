@@ -66,9 +66,10 @@ class ViewState:
 
 @dataclass
 class Session:
-    """One analysis: which audio, which models (card names per role), which class, which rules, which view."""
+    """One analysis: which audio, which task and models (card names per role), which class, rules and view."""
 
     audio_path: str
+    task: str = ""  # task id; "" (sessions saved before tasks existed): the default task
     models: dict[str, str] = field(default_factory=dict)
     target_class: str | None = None
     composites: dict[str, str] = field(default_factory=dict)
@@ -99,6 +100,7 @@ class Session:
         try:
             session = cls(
                 audio_path=str(data["audio_path"]),
+                task=str(data.get("task") or ""),
                 models=dict(data.get("models", {})),
                 target_class=data.get("target_class"),
                 composites=dict(data.get("composites", {})),

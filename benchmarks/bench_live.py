@@ -71,8 +71,9 @@ def fsdd_test_clips(count: int, recordings: Path = FSDD_RECORDINGS) -> list[Path
     return [by_digit[i % 10][(i // 10 * 7 + i) % len(by_digit[i % 10])] for i in range(count)]
 
 
-def open_pipeline(gate_dbfs: float = -50.0, capture_factory=None):
-    """The window's pipeline on the default input (or ``capture_factory``'s) with the shipped models."""
+def open_pipeline(gate_dbfs: float = -50.0, capture_factory=None, task: str | None = None):
+    """The window's pipeline on the default input (or ``capture_factory``'s) with the shipped models of
+    ``task`` (default: the digit task)."""
     from audioxai_gui.classifiers import find_cards, pick_card
     from audioxai_gui.explain.engine import ExplanationEngine
     from audioxai_gui.live.capture import LiveCapture
@@ -80,7 +81,7 @@ def open_pipeline(gate_dbfs: float = -50.0, capture_factory=None):
 
     engine = ExplanationEngine("cpu")
     cards, _ = find_cards()  # models/ first, then $AUDIOXAI_MODELS
-    models = {role: engine.load(pick_card(cards, role)) for role in ("waveform", "spectrogram")}
+    models = {role: engine.load(pick_card(cards, role, task=task)) for role in ("waveform", "spectrogram")}
     settings = LiveSettings(view_seconds=10.0, gate_enabled=True, gate_dbfs=gate_dbfs)
     capture = (capture_factory or LiveCapture)(buffer_seconds=LivePipeline.capture_seconds(settings, models))
     return LivePipeline(capture, engine, models, settings)

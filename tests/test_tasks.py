@@ -115,3 +115,23 @@ def test_cli_lists_tasks_and_names_the_known_ones_for_an_unknown_task(capsys):
     for argv in (["models"], ["explain", "clip.wav"], ["agreement", "folder"]):
         assert main([*argv, "--task", "nope"]) == EXIT_USAGE
         assert "unknown task 'nope'; known tasks: digits" in capsys.readouterr().err
+
+
+def test_sessions_and_region_sidecars_remember_their_task(tmp_path):
+    from audioxai_gui.annotate.document import RegionDocument
+    from audioxai_gui.annotate.regions import Region
+    from audioxai_gui.annotate.sidecar import SidecarError, load_sidecar, sidecar_path, sidecar_task, write_sidecar
+    from audioxai_gui.session import Session
+
+    session = Session(audio_path="bark.ogg", task="events", models={"waveform": "esc-wave"})
+    assert Session.load(session.save(tmp_path / "s.audioxai.json")).task == "events"
+    assert Session.load(Session("a.wav").save(tmp_path / "old.audioxai.json")).task == ""  # default task
+
+    audio = tmp_path / "bark.ogg"
+    assert sidecar_task(audio) == ""  # no regions yet
+    write_sidecar(RegionDocument([Region(start=0.0, end=1.0)], duration=5.0, task="events"), audio)
+    assert sidecar_task(audio) == "events" and load_sidecar(audio).task == "events"
+    sidecar_path(audio).write_text('{"schema": 1, "task": 3, "regions": []}')
+    assert sidecar_task(audio) == ""  # unreadable: reported when the regions load, not while choosing a task
+    with pytest.raises(SidecarError, match="'task' must be a task id string"):
+        load_sidecar(audio)

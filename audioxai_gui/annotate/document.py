@@ -106,9 +106,12 @@ class RegionDocument:
     document's methods (undo keeps references to the old objects).
     """
 
-    def __init__(self, regions: Iterable[Region] = (), *, audio_name: str = "", duration: float | None = None):
+    def __init__(
+        self, regions: Iterable[Region] = (), *, audio_name: str = "", duration: float | None = None, task: str = ""
+    ):
         self.audio_name = audio_name
         self.duration = duration
+        self.task = task  # the task (model pair) the regions were made with; opening them switches to it
         self._regions: list[Region] = []
         ids: set[str] = set()
         for region in regions:  # one pass with a set of ids: 20,000 saved regions load in well under a second

@@ -44,6 +44,7 @@ def sidecar_data(document: RegionDocument, audio_path: str | os.PathLike) -> dic
         "schema": SIDECAR_SCHEMA,
         "audio": Path(audio_path).name,
         "duration": document.duration,
+        "task": document.task,
         "regions": [region.to_dict() for region in document],
     }
 
@@ -112,10 +113,27 @@ MAX_SIDECAR_BYTES = 64 << 20
 """Far above any hand-made annotation (100,000 regions are ~15 MB); bounds what one read may allocate."""
 
 
-def _parse(raw: bytes, audio_name: str) -> RegionDocument:
+def sidecar_task(audio_path: str | os.PathLike) -> str:
+    """The task the saved regions of ``audio_path`` were made with; "" when there are none or none is named
+    (a sidecar that cannot be read is reported when the regions are loaded, not here)."""
+    try:
+        return _read_object(read_regular_file(sidecar_path(audio_path), MAX_SIDECAR_BYTES)).get("task") or ""
+    except Exception:  # noqa: BLE001 - whatever is wrong with it is reported when the regions load
+        return ""
+
+
+def _read_object(raw: bytes) -> dict:
     data = parse_json(raw)
     if not isinstance(data, dict):
         raise ValueError(f"expected a JSON object, found {type(data).__name__}")
+    task = data.get("task", "")
+    if not isinstance(task, str):
+        raise ValueError(f"'task' must be a task id string, found {task!r}")
+    return data
+
+
+def _parse(raw: bytes, audio_name: str) -> RegionDocument:
+    data = _read_object(raw)
     schema = data.get("schema")
     if not isinstance(schema, int) or isinstance(schema, bool):
         raise ValueError(f"missing or invalid 'schema' ({schema!r})")
@@ -133,7 +151,7 @@ def _parse(raw: bytes, audio_name: str) -> RegionDocument:
             regions.append(Region.from_dict(entry))
         except (RegionError, TypeError) as exc:
             raise ValueError(f"region {number}: {exc}") from exc
-    return RegionDocument(regions, audio_name=audio_name, duration=duration)
+    return RegionDocument(regions, audio_name=audio_name, duration=duration, task=data.get("task", ""))
 
 
 def _move_aside(path: Path) -> Path:

@@ -15,6 +15,7 @@ from ..batch import failure_reason, shown_path
 from ..checks import read_regular_file
 from .architectures import ARCHITECTURES, build_model
 from .card import CARD_SUFFIX, ModelCard, ModelLoadError
+from .tasks import discover_tasks, get_task
 
 BUILTIN_MODELS = Path(__file__).resolve().parents[2] / "models"
 USER_MODELS_ENV = "AUDIOXAI_MODELS"
@@ -196,11 +197,13 @@ def _check_state(card: ModelCard, state: dict, expected: dict) -> None:
             raise ModelLoadError(f"model {card.name}: weight {key} holds NaN or infinite values")
 
 
-def pick_card(cards: list[ModelCard], input_kind: str, name: str | None = None) -> ModelCard:
-    """The card called ``name`` (any kind), else the first card of ``input_kind`` (built-in cards come first)."""
+def pick_card(cards: list[ModelCard], input_kind: str, name: str | None = None, task: str | None = None) -> ModelCard:
+    """The card called ``name`` (any kind, any task), else the ``input_kind`` model of ``task`` (default: the
+    default task; within a task, built-in cards come first)."""
+    if name is None:
+        return get_task(discover_tasks(cards)[0], task).card(input_kind)
     for card in cards:
-        if (name is None and card.input_kind == input_kind) or card.name == name:
+        if card.name == name:
             return card
-    wanted = f"model {name!r}" if name else f"{input_kind} model"
     known = ", ".join(c.name for c in cards) or "none"
-    raise ModelLoadError(f"no {wanted} found in {', '.join(map(str, model_folders()))} (found: {known})")
+    raise ModelLoadError(f"no model {name!r} found in {', '.join(map(str, model_folders()))} (found: {known})")

@@ -13,8 +13,9 @@ WINDOW_SIZE = (1500, 950)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audioxai", description="See why audio classifiers decide what they decide.")
     parser.add_argument(
-        "path", nargs="?", help="audio file or session (*.audioxai.json); default: the built-in example"
+        "path", nargs="?", help="audio file or session (*.audioxai.json); default: the task's built-in example"
     )
+    parser.add_argument("--task", help="task to open, e.g. digits or events (default: digits)")
     parser.add_argument("--waveform-model", help="model card name for the waveform model")
     parser.add_argument("--spectrogram-model", help="model card name for the spectrogram model")
     return parser
@@ -39,9 +40,7 @@ def run_app(argv: list[str]) -> int:
         if args.path and args.path.endswith(SESSION_SUFFIX):
             window.open_session(args.path)
             return
-        from ..resources import EXAMPLE_AUDIO
-
-        window.start(args.path or EXAMPLE_AUDIO, wanted)
+        window.start(args.path, wanted, args.task)  # no path: the task's built-in example
 
     QtCore.QTimer.singleShot(0, start)
     return app.exec()

@@ -19,24 +19,32 @@ class NoModelError(Exception):
 class Backend:
     engine: object  # ExplanationEngine
     cards: list  # every readable ModelCard
-    problems: list[str]  # one line per card or weight file that could not be used
+    problems: list[str]  # one line per card, pair or weight file that could not be used
     models: dict = field(default_factory=dict)  # role -> LoadedModel
     composites: list[str] = field(default_factory=list)
+    tasks: dict = field(default_factory=dict)  # task id -> Task (complete pairs only)
+    task: object = None  # the Task whose models are loaded
+
+    def __post_init__(self) -> None:
+        """A backend built from loaded models (tests, scripts) gets their task from the cards."""
+        if self.task is None and self.models:
+            from ..classifiers import discover_tasks
+
+            self.tasks = self.tasks or discover_tasks(self.cards)[0]
+            self.task = self.tasks.get(next(iter(self.models.values())).card.task)
 
     def cards_for(self, role: str) -> list:
-        return [card for card in self.cards if card.input_kind == role]
+        """The current task's cards of a role (a model of another task knows other classes)."""
+        return list(self.task.cards.get(role, []))
 
 
 def load_role(backend: Backend, role: str, wanted: str | None) -> bool:
-    """Load the card named ``wanted`` (else the first card of the role: built-in ones come first) into
-    ``backend.models``; a failure is added to ``backend.problems`` and leaves the role's model as it was."""
-    from ..classifiers import ModelLoadError, pick_card
+    """Load the current task's card named ``wanted`` (else its first card of the role: built-in ones come first)
+    into ``backend.models``; a failure is added to ``backend.problems`` and leaves the role's model as it was."""
+    from ..classifiers import ModelLoadError
 
     try:
-        card = pick_card(backend.cards, role, wanted)
-        if card.input_kind != role:
-            raise ModelLoadError(f"model {wanted!r} is a {card.input_kind} model, not a {role} model")
-        backend.models[role] = backend.engine.load(card)
+        backend.models[role] = backend.engine.load(backend.task.card(role, wanted))
     except ModelLoadError as exc:
         backend.problems.append(str(exc))
         return False
@@ -49,6 +57,16 @@ def with_model(backend: Backend, role: str, name: str) -> Backend:
     candidate = replace(backend, models=dict(backend.models), problems=list(backend.problems))
     load_role(candidate, role, name)
     return candidate
+
+
+def with_task(backend: Backend, task_id: str) -> Backend:
+    """A copy of ``backend`` with ``task_id``'s models loaded (worker thread); when they cannot be loaded the
+    copy keeps the current task and models, with the reason added to its problems."""
+    candidate = replace(backend, models={}, problems=list(backend.problems))
+    try:
+        return load_models(candidate, task=task_id)
+    except NoModelError:  # load_role has added why to the candidate's problems
+        return replace(backend, problems=candidate.problems)
 
 
 def import_heavy_modules() -> None:
@@ -75,7 +93,7 @@ def discover(device: str | None = None) -> Backend:
 
     Mel filterbanks are built here too: building one imports librosa submodules lazily.
     """
-    from ..classifiers import find_cards
+    from ..classifiers import discover_tasks, find_cards
     from ..explain.composites import COMPOSITES
     from ..explain.engine import ExplanationEngine
 
@@ -90,12 +108,25 @@ def discover(device: str | None = None) -> Backend:
             problems.append(f"model card {card.path}: its mel bands cannot be built ({failure_reason(exc)})")
             continue
         usable.append(card)
-    return Backend(ExplanationEngine(device), usable, list(problems), composites=list(COMPOSITES))
+    tasks, task_problems = discover_tasks(usable)
+    return Backend(
+        ExplanationEngine(device), usable, [*problems, *task_problems], composites=list(COMPOSITES), tasks=tasks
+    )
 
 
-def load_models(backend: Backend, wanted: dict[str, str] | None = None) -> Backend:
-    """Load one model per role (worker thread: reading weights takes a while)."""
+def load_models(backend: Backend, wanted: dict[str, str] | None = None, task: str | None = None) -> Backend:
+    """Load the models of ``task`` (default: the default task), one per role (worker thread: reading weights
+    takes a while). An unknown task is reported and the default task is loaded instead."""
+    from ..classifiers import UnknownTaskError, get_task
+
     wanted = wanted or {}
+    try:
+        backend.task = get_task(backend.tasks, task)
+    except UnknownTaskError as exc:
+        if task is None or not backend.tasks:
+            raise NoModelError(f"{exc}. {'; '.join(backend.problems)}".rstrip(". ")) from exc
+        backend.problems.append(str(exc))
+        backend.task = get_task(backend.tasks, None)
     for role in ROLES:
         if not load_role(backend, role, wanted.get(role)) and wanted.get(role) is not None:
             load_role(backend, role, None)  # the asked-for model is unusable: start with the default one

@@ -1,4 +1,4 @@
-"""Features that attach themselves to the main window (annotation, live mode), napari-plugin style.
+"""Features that attach themselves to the main window (task selector, annotation, live mode), napari-plugin style.
 
 Each listed module has ``install(window) -> object``: it adds its docks, menus, actions and pane items
 through the window's public API and returns its controller, kept in ``window.extensions[name]``. The
@@ -11,6 +11,7 @@ import importlib
 import logging
 
 EXTENSION_MODULES = {
+    "tasks": "audioxai_gui.ui.task_selector",
     "annotation": "audioxai_gui.ui.annotation",
     "live": "audioxai_gui.ui.live",
 }

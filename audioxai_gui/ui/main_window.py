@@ -13,10 +13,20 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..annotate.sidecar import sidecar_task
 from ..audio.io import AudioLoadError, supported_extensions
+from ..resources import TASK_EXAMPLES
 from ..session import PANES, ROLES, SESSION_SUFFIX, DisplaySettings, Session, SessionError, ViewState
 from . import colormaps
-from .backend import Backend, discover, import_heavy_modules, import_optional_modules, load_models, with_model
+from .backend import (
+    Backend,
+    discover,
+    import_heavy_modules,
+    import_optional_modules,
+    load_models,
+    with_model,
+    with_task,
+)
 from .class_panel import ClassPanel
 from .clip import open_clip, prepare_display
 from .controls import ControlsPanel
@@ -42,6 +52,7 @@ PANE_MENU_NAMES = {
 class MainWindow(QtWidgets.QMainWindow):
     clipShown = QtCore.Signal(object)  # the clip now on screen; extensions reset their state on it
     explanationShown = QtCore.Signal(str)  # role whose explanation was just drawn
+    backendChanged = QtCore.Signal(object)  # models (or their task) changed; extensions re-read window.backend
 
     def __init__(self, settings: QtCore.QSettings | None = None, player=None):
         super().__init__()
@@ -61,6 +72,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.composites: dict[str, str] = {}
         self.display = DisplaySettings()
         self._pending_open: Path | None = None
+        self._open_example = False  # once models load, open the task's built-in example
         self._pending_view: ViewState | None = None
         self._progress: dict[str, float] = {}
         self._scale_cache: dict = {}
@@ -184,13 +196,17 @@ class MainWindow(QtWidgets.QMainWindow):
         super().showEvent(event)
         QtCore.QTimer.singleShot(0, lambda: self._milestone("visible"))
 
-    def start(self, path: str | Path | None = None, wanted_models: dict[str, str] | None = None) -> None:
-        """Import the heavy modules once the window has painted, load the models, then open ``path``."""
+    def start(
+        self, path: str | Path | None = None, wanted_models: dict[str, str] | None = None, task: str | None = None
+    ) -> None:
+        """Import the heavy modules once the window has painted, load the task's models (default task: None),
+        then open ``path`` (None: the task's built-in example)."""
         self._pending_open = Path(path) if path is not None else None
+        self._open_example = path is None
         self.statusBar().showMessage("loading models…")
-        QtCore.QTimer.singleShot(HEAVY_IMPORT_DELAY_MS, lambda: self._load_backend(wanted_models))
+        QtCore.QTimer.singleShot(HEAVY_IMPORT_DELAY_MS, lambda: self._load_backend(wanted_models, task))
 
-    def _load_backend(self, wanted_models: dict[str, str] | None) -> None:
+    def _load_backend(self, wanted_models: dict[str, str] | None, task: str | None = None) -> None:
         import_heavy_modules()
         self._milestone("imported")
         try:
@@ -200,7 +216,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.runner.submit(
             "models",
-            lambda progress, cancelled: load_models(backend, wanted_models),
+            lambda progress, cancelled: load_models(backend, wanted_models, task),
             on_done=self.set_backend,
             on_failed=lambda exc: self.show_problem(f"Cannot load models: {exc}", dialog=True),
         )
@@ -218,17 +234,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage("models loaded", 3000)
         if backend.problems:
             self.statusBar().showMessage(f"{len(backend.problems)} model problem(s): see Models > Model problems", 8000)
+        if self._open_example and self._pending_open is None:
+            self._pending_open = TASK_EXAMPLES.get(backend.task.id)
+        self._open_example = False
+        self.backendChanged.emit(backend)
         if self._pending_open is not None:
             path, self._pending_open = self._pending_open, None
             self.open_file(path)
         elif self.clip is not None:
-            self.open_file(self.clip.path)  # other models: other rates and grids
+            self.open_file(self.clip.path, switch_task=False)  # other models: other rates and grids
 
     def _fill_models_menu(self) -> None:
         for role, menu in self.model_menus.items():
             menu.clear()
             for card in self.backend.cards_for(role):
-                action = menu.addAction(f"{card.name}  ({card.task or card.architecture})")
+                action = menu.addAction(f"{card.name}  ({card.architecture})")
                 action.setCheckable(True)
                 action.setChecked(card.name == self.backend.models[role].card.name)
                 action.triggered.connect(lambda _=False, r=role, n=card.name: self.choose_model(r, n))
@@ -239,22 +259,58 @@ class MainWindow(QtWidgets.QMainWindow):
         backend = self.backend
         if backend is None or backend.models[role].card.name == name:
             return
-        self.statusBar().showMessage(f"loading {name}…")
-        self.runner.submit(
-            "models",
-            lambda progress, cancelled: with_model(backend, role, name),
-            on_done=lambda candidate: self._model_chosen(role, candidate),
-            on_failed=self.show_problem,
+        self._switch_backend(
+            f"loading {name}…",
+            lambda: with_model(backend, role, name),
+            lambda c: c.models[role].card.name if c.models[role] is backend.models[role] else None,
         )
 
-    def _model_chosen(self, role: str, candidate: Backend) -> None:
-        if candidate.models[role] is self.backend.models[role]:  # the load failed: keep the current model
-            self.backend = candidate
-            self._fill_models_menu()
-            still = candidate.models[role].card.name
-            self.show_problem(f"{candidate.problems[-1]}\n\nStill using {still}.", dialog=True)
+    def choose_task(self, task_id: str, then_open: Path | None = None) -> None:
+        """Load another task's models; then open ``then_open``, else the new task's example when the old task's
+        example (or nothing) was open, else the same audio again at the new rates."""
+        backend = self.backend
+        if backend is None or backend.task.id == task_id:
+            if then_open is not None:
+                self.open_file(then_open, switch_task=False)
             return
-        self.set_backend(candidate)
+        showing_example = self.clip is None or Path(self.clip.path) == TASK_EXAMPLES.get(backend.task.id)
+
+        def prepare(switched: bool) -> None:  # other classes and other default rules
+            if not switched:
+                if then_open is not None:  # the audio still opens, with the task that stays
+                    self.open_file(then_open, switch_task=False)
+                return
+            self._pending_open = then_open or (TASK_EXAMPLES.get(task_id) if showing_example else None)
+            self.target_class = None
+            self.class_panel.set_target(None)
+            self.composites = {}
+
+        self._switch_backend(
+            f"switching to task {task_id}…",
+            lambda: with_task(backend, task_id),
+            lambda c: f"task {backend.task.describe()}" if c.task is backend.task else None,
+            prepare,
+        )
+
+    def _switch_backend(self, message: str, job, kept, prepare=lambda switched: None) -> None:
+        """Load a candidate backend in the worker; ``kept(candidate)`` names what is still in use when the load
+        failed (None: it worked), and ``prepare(switched)`` runs before the outcome is shown. A failed load keeps
+        the models on screen and says why."""
+        self.statusBar().showMessage(message)
+
+        def done(candidate: Backend) -> None:
+            still = kept(candidate)
+            if still is not None:
+                self.backend = candidate
+                self._fill_models_menu()
+                self.backendChanged.emit(candidate)
+                self.show_problem(f"{candidate.problems[-1]}\n\nStill using {still}.", dialog=True)
+                prepare(False)
+                return
+            prepare(True)
+            self.set_backend(candidate)
+
+        self.runner.submit("models", lambda progress, cancelled: job(), on_done=done, on_failed=self.show_problem)
 
     def show_model_problems(self) -> None:
         problems = self.backend.problems if self.backend else []
@@ -267,12 +323,19 @@ class MainWindow(QtWidgets.QMainWindow):
         if path:
             self.open_file(path)
 
-    def open_file(self, path: str | Path) -> None:
-        """Decode in the background; the current analysis stays until the new clip is ready."""
+    def open_file(self, path: str | Path, switch_task: bool = True) -> None:
+        """Decode in the background; the current analysis stays until the new clip is ready. Regions saved
+        beside the audio with another task switch to that task first."""
         path = Path(path)
         if self.backend is None:
             self._pending_open = path
             return
+        remembered = sidecar_task(path) if switch_task else ""
+        if remembered and remembered != self.backend.task.id:
+            if remembered in self.backend.tasks:
+                self.choose_task(remembered, then_open=path)
+                return
+            self.show_problem(f"{path.name}: its regions were made with task {remembered!r}, which is not installed")
         rates = {model.card.sample_rate for model in self.backend.models.values()}
         self.statusBar().showMessage(f"opening {path.name}…")
         self.runner.submit(
@@ -480,6 +543,7 @@ class MainWindow(QtWidgets.QMainWindow):
         y_ranges = {name: tuple(pane.view.viewRange()[1]) for name, pane in self.stack.panes.items()}
         return Session(
             audio_path=str(Path(self.clip.path).resolve()),
+            task=self.backend.task.id,
             models={role: model.card.name for role, model in self.backend.models.items()},
             target_class=self.target_class,
             composites=dict(self.composites),
@@ -508,9 +572,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pending_view = session.view
         audio = session.resolved_audio_path(path)
         current = {role: m.card.name for role, m in self.backend.models.items()} if self.backend else {}
-        if self.backend is None or current != {**current, **session.models}:
+        task = session.task or None
+        if self.backend is None or current != {**current, **session.models} or task not in (None, self.backend.task.id):
             self.backend = None
-            self.start(audio, session.models)
+            self.start(audio, session.models, task)
             return
         self.controls.set_composites(self.backend.composites, self.composites)
         self.open_file(audio)

@@ -197,6 +197,9 @@ class AnnotationController(QtCore.QObject):
                 self.window.show_problem(
                     f"Your saved regions could not be read, so none are shown. {exc}. {after}", dialog=True
                 )
+        backend = self.window.backend
+        if backend is not None and backend.task is not None:
+            document.task = backend.task.id  # saved with the regions: reopening the file switches to this task
         self._set_document(document)
         if autosave:
             self.autosaver = Autosaver(document, clip.path)

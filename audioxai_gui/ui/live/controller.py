@@ -55,6 +55,7 @@ class LiveController(QtCore.QObject):
         self.panel.gate_dbfs.valueChanged.connect(self._apply_running_settings)
         self.panel.onset_trigger.toggled.connect(self._apply_running_settings)
         QtWidgets.QApplication.instance().aboutToQuit.connect(self._remove_freeze_files)
+        window.backendChanged.connect(self._models_changed)
 
     # --- construction -----------------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -152,6 +153,12 @@ class LiveController(QtCore.QObject):
             self.panel.classes.agreement.setText("Live mode is off")
             self.panel.counters.setText("not running")
             self.stateChanged.emit(False)
+
+    def _models_changed(self, backend) -> None:
+        """Other models (or another task): a running session restarts with them, at their rates and windows."""
+        if self.active and any(self.pipeline.models.get(role) is not model for role, model in backend.models.items()):
+            self.stop()
+            self.start()
 
     def _refuse(self, message: str) -> bool:
         self.window.show_problem(message, dialog=not _headless())
