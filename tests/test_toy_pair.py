@@ -16,7 +16,7 @@ import soundfile as sf
 import torch
 from torch import nn
 
-from audioxai_gui.classifiers import ModelCard, build_model, register_architecture
+from audioxai_gui.classifiers import ARCHITECTURES, ModelCard, build_model, register_architecture
 from audioxai_gui.classifiers.registry import USER_MODELS_ENV, file_sha256
 from audioxai_gui.features import FeatureSpec, Framing
 from audioxai_gui.resources import EXAMPLE_AUDIO
@@ -28,11 +28,10 @@ TOY_RATE = 16000
 TOY_GRID = FeatureSpec(sample_rate=TOY_RATE, framing=Framing(n_fft=512, hop_length=256), kind="mel_db", n_mels=32)
 
 
-@register_architecture("toy-wave-1d")
 class ToyWave1D(nn.Module):
     """The smallest LRP-friendly waveform model: activations and pools as modules, no softmax."""
 
-    def __init__(self, n_classes: int, channels: int = 4):
+    def __init__(self, n_classes: int = 3, channels: int = 4):
         super().__init__()
         self.features = nn.Sequential(nn.Conv1d(1, channels, 9, stride=4), nn.ReLU(), nn.AdaptiveAvgPool1d(1))
         self.flatten = nn.Flatten()
@@ -68,10 +67,12 @@ def write_toy_pair(folder) -> None:
 
 @pytest.fixture
 def toy_folder(tmp_path, monkeypatch):
+    register_architecture("toy-wave-1d")(ToyWave1D)  # what a user's @register_architecture("...") does
     folder = tmp_path / "my_models"
     write_toy_pair(folder)
     monkeypatch.setenv(USER_MODELS_ENV, str(folder))
-    return folder
+    yield folder
+    del ARCHITECTURES["toy-wave-1d"]  # other tests check every registered architecture
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ class TaskSelector(QtCore.QObject):
                 self.combo.addItem(task.id, task.id)
                 self.combo.setItemData(self.combo.count() - 1, _describe(task), QtCore.Qt.ItemDataRole.ToolTipRole)
             self.combo.setCurrentIndex(self.combo.findData(current))
-        self.combo.setEnabled(len(backend.tasks) > 1)
+        self.combo.setEnabled(True)
         self.menu.clear()
         for task in backend.tasks.values():
             action = self.menu.addAction(f"{task.id}: {task.title or 'untitled'}")
