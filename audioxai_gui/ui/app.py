@@ -10,6 +10,14 @@ from PySide6 import QtCore, QtWidgets
 WINDOW_SIZE = (1500, 950)
 
 
+def fitting_size(screen) -> tuple[int, int]:
+    """WINDOW_SIZE, shrunk to the screen's free area (a 1366×768 laptop gets all of it, not a cut-off window)."""
+    if screen is None:
+        return WINDOW_SIZE
+    free = screen.availableGeometry()
+    return min(WINDOW_SIZE[0], free.width()), min(WINDOW_SIZE[1], free.height())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="audioxai", description="See why audio classifiers decide what they decide.")
     parser.add_argument(
@@ -31,7 +39,7 @@ def run_app(argv: list[str]) -> int:
     from .main_window import MainWindow
 
     window = MainWindow()
-    window.resize(*WINDOW_SIZE)
+    window.resize(*fitting_size(app.primaryScreen()))
     window.show()
     wanted = {"waveform": args.waveform_model, "spectrogram": args.spectrogram_model}
     wanted = {role: name for role, name in wanted.items() if name}

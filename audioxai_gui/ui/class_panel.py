@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from ..glossary import composite_tip, tip
 from ..session import ROLES
 
 ROLE_TITLES = {"waveform": "Waveform model", "spectrogram": "Spectrogram model"}
@@ -39,17 +40,21 @@ class _ClassRow(QtWidgets.QWidget):
         self.button.setFlat(True)
         self.button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.button.setMinimumWidth(70)
-        self.button.setToolTip(f"Explain class “{class_name}” with both models")
+        self.button.setToolTip(f"Explain class “{class_name}” with both models.\n\n{tip('probability')}")
         font = self.button.font()
         font.setBold(is_target)
         self.button.setFont(font)
         self.bar = QtWidgets.QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setValue(round(probability * 1000))
-        self.bar.setFormat(f"{probability:.1%}" + ("  (predicted)" if is_predicted else ""))
+        self.bar.setTextVisible(False)  # text over the bar changed colour where the bar ended: beside it instead
         self.bar.setToolTip(self.button.toolTip())
+        self.value = QtWidgets.QLabel(f"{probability:.1%}" + (" predicted" if is_predicted else ""))
+        self.value.setMinimumWidth(self.value.fontMetrics().horizontalAdvance("100.0% predicted") + 4)
+        self.value.setToolTip(self.button.toolTip())
         layout.addWidget(self.button)
         layout.addWidget(self.bar, 1)
+        layout.addWidget(self.value)
         self.button.clicked.connect(lambda: self.clicked.emit(self.class_name))
 
     def mousePressEvent(self, event):
@@ -84,7 +89,7 @@ class _ModelColumn(QtWidgets.QGroupBox):
             f"explaining “{e.classes[e.target]}” · {e.composite}\n"
             f"conservation {e.conservation:.2f} (1.00 = all of the logit)"
         )
-        self.summary.setToolTip("sum of relevance / target logit: how much of the score LRP accounts for")
+        self.summary.setToolTip(f"{e.composite}: {composite_tip(e.composite)}\n\nConservation: {tip('conservation')}")
         for index in map(int, np.argsort(-e.probabilities)[:TOP_CLASSES]):
             row = _ClassRow(e.classes[index], float(e.probabilities[index]), index == e.target, index == e.predicted)
             row.clicked.connect(self.targetChosen)
@@ -106,11 +111,14 @@ class ClassPanel(QtWidgets.QWidget):
         font.setBold(True)
         self.agreement.setFont(font)
         self.agreement.setWordWrap(True)
+        self.agreement.setToolTip(tip("classes_panel"))
         layout.addWidget(self.agreement)
         chooser = QtWidgets.QHBoxLayout()
-        chooser.addWidget(QtWidgets.QLabel("Explain class"))
+        chooser_label = QtWidgets.QLabel("Explain class")
+        chooser_label.setToolTip(tip("explain_class"))
+        chooser.addWidget(chooser_label)
         self.target = QtWidgets.QComboBox()
-        self.target.setToolTip("The class both models explain; click a class bar below to choose it too")
+        self.target.setToolTip(tip("explain_class"))
         self.target.addItem(OWN_PREDICTION, None)
         self.target.currentIndexChanged.connect(lambda _: self.targetChosen.emit(self.target.currentData()))
         chooser.addWidget(self.target, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from ..glossary import composite_tip, tip
 from ..session import FREQUENCY_AXES, ROLES, SIGN_FILTERS, DisplaySettings
 from .colormaps import COLORMAPS
 
@@ -27,9 +28,10 @@ class ControlsPanel(QtWidgets.QWidget):
         self.composites = {role: QtWidgets.QComboBox() for role in ROLES}
         for role, combo in self.composites.items():
             combo.setEnabled(False)
-            combo.setToolTip("zennit LRP rule composite used to explain this model")
+            combo.setToolTip(tip("composite"))
             combo.currentTextChanged.connect(lambda name, r=role: name and self.compositeChanged.emit(r, name))
-            form.addRow(f"{role.capitalize()} model rules", combo)
+            combo.currentTextChanged.connect(lambda name, c=combo: c.setToolTip(self._composite_tooltip(name)))
+            form.addRow(self._label(f"{role.capitalize()} model rules", "composite"), combo)
         self.colormap = QtWidgets.QComboBox()
         self.colormap.addItems(list(COLORMAPS))
         self.sign_filter = QtWidgets.QComboBox()
@@ -42,16 +44,24 @@ class ControlsPanel(QtWidgets.QWidget):
         self.clip_percentile.setDecimals(1)
         self.clip_percentile.setSingleStep(0.5)
         self.clip_percentile.setSuffix(" %")
-        self.clip_percentile.setToolTip("|relevance| at this percentile gets full colour; larger values are clipped")
         self.shared_scale = QtWidgets.QCheckBox("same colour scale for both maps")
         self.frequency_axis = QtWidgets.QComboBox()
         self.frequency_axis.addItems(list(FREQUENCY_AXES))
-        form.addRow("Colour map", self.colormap)
-        form.addRow("Show relevance", self.sign_filter)
-        form.addRow("Overlay opacity", self.opacity)
-        form.addRow("Clip at percentile", self.clip_percentile)
+        for widget, term in (
+            (self.colormap, "colormap"),
+            (self.sign_filter, "sign_filter"),
+            (self.opacity, "opacity"),
+            (self.clip_percentile, "clip_percentile"),
+            (self.shared_scale, "shared_scale"),
+            (self.frequency_axis, "frequency_axis"),
+        ):
+            widget.setToolTip(tip(term))
+        form.addRow(self._label("Colour map", "colormap"), self.colormap)
+        form.addRow(self._label("Show relevance", "sign_filter"), self.sign_filter)
+        form.addRow(self._label("Overlay opacity", "opacity"), self.opacity)
+        form.addRow(self._label("Clip at percentile", "clip_percentile"), self.clip_percentile)
         form.addRow("", self.shared_scale)
-        form.addRow("Frequency axis", self.frequency_axis)
+        form.addRow(self._label("Frequency axis", "frequency_axis"), self.frequency_axis)
         self.set_display_settings(DisplaySettings())
         for signal in (
             self.colormap.currentIndexChanged,
@@ -62,6 +72,16 @@ class ControlsPanel(QtWidgets.QWidget):
             self.frequency_axis.currentIndexChanged,
         ):
             signal.connect(lambda *_: self.displayChanged.emit(self.display_settings()))
+
+    @staticmethod
+    def _label(text: str, term: str) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel(text)
+        label.setToolTip(tip(term))
+        return label
+
+    @staticmethod
+    def _composite_tooltip(name: str) -> str:
+        return f"{name}: {composite_tip(name)}\n\n{tip('composite')}" if name else tip("composite")
 
     def display_settings(self) -> DisplaySettings:
         return DisplaySettings(
@@ -98,8 +118,11 @@ class ControlsPanel(QtWidgets.QWidget):
             blocker = QtCore.QSignalBlocker(combo)
             combo.clear()
             combo.addItems(names)
+            for index, name in enumerate(names):  # each rule set explained in the drop-down list itself
+                combo.setItemData(index, composite_tip(name), QtCore.Qt.ItemDataRole.ToolTipRole)
             combo.setCurrentText(current.get(role, names[0] if names else ""))
             combo.setEnabled(bool(names))
+            combo.setToolTip(self._composite_tooltip(combo.currentText()))
             del blocker
 
     def composite(self, role: str) -> str:

@@ -46,6 +46,11 @@ class PeakPyramid:
     def __len__(self) -> int:
         return len(self.values)
 
+    def peak(self) -> float:
+        """The largest |value|, from the coarsest level (a few hundred numbers, however long the signal)."""
+        _, lows, highs = self.levels[-1] if self.levels else (1, self.values, self.values)
+        return float(max(-lows.min(), highs.max())) if len(lows) else 0.0
+
     def envelope(self, start: int, stop: int, max_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(x, low, high) over samples [start, stop): x are sample positions of each summary point.
 

@@ -30,9 +30,12 @@ from .backend import (
 from .class_panel import ClassPanel
 from .clip import open_clip, prepare_display
 from .controls import ControlsPanel
+from .dock_layout import RightColumn
 from .export import ExportError, export_relevance, export_view
+from .notifications import NotificationBar
 from .pane_stack import PaneStack
 from .playback import PlaybackController
+from .selection_bar import SelectionBar
 from .worker import TaskRunner
 
 SCREENSHOT_ENV = "AUDIOXAI_SCREENSHOT"  # path: grab the window after the first full explanation, then quit
@@ -78,6 +81,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._scale_cache: dict = {}
         self._milestones: set[str] = set()
         self._timings: dict[str, float] = {}
+        self.notifications = NotificationBar(self)
         self._build_docks()
         self._build_status_bar()
         self._build_menus()
@@ -85,9 +89,15 @@ class MainWindow(QtWidgets.QMainWindow):
         from .extensions import install_extensions
 
         self.extensions = install_extensions(self)
+        self.addToolBarBreak()
+        self.addToolBar(self.notifications)  # its own row, below every toolbar the extensions added
+        self.selection_bar = SelectionBar(self.stack, self)
+        self.addToolBar(QtCore.Qt.ToolBarArea.BottomToolBarArea, self.selection_bar)
+        self.right_column = RightColumn(self, self.right_docks)
 
     # --- construction -----------------------------------------------------------------------
     def _build_docks(self) -> None:
+        self.right_docks = []
         for title, widget, area in (
             ("Classes", self.class_panel, QtCore.Qt.DockWidgetArea.RightDockWidgetArea),
             ("Explanation settings", self.controls, QtCore.Qt.DockWidgetArea.RightDockWidgetArea),
@@ -100,6 +110,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
             )
             self.addDockWidget(area, dock)
+            self.right_docks.append(dock)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -158,7 +169,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         self._action(view_menu, "Zoom &in", lambda: self.stack.zoom(ZOOM_STEP), "Ctrl+1")
         self._action(view_menu, "Zoom &out", lambda: self.stack.zoom(1 / ZOOM_STEP), "Ctrl+3")
-        self._action(view_menu, "&Fit clip", self.stack.fit, "Ctrl+F")
+        self._action(view_menu, "&Fit clip (time, frequency, amplitude)", self.stack.fit, "Ctrl+F")
         self._action(view_menu, "Zoom to &selection", self.stack.zoom_to_selection, "Ctrl+E")
         self._action(view_menu, "Go to &start", lambda: self.stack.go_to(0.0), "Home")
         self._action(view_menu, "Go to &end", lambda: self.stack.go_to(self.stack.duration), "End")
@@ -319,7 +330,9 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- opening ----------------------------------------------------------------------------
     def choose_file(self) -> None:
         patterns = " ".join(f"*{ext}" for ext in supported_extensions())
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open audio", "", f"Audio ({patterns});;All files (*)")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open audio", self.start_folder(), f"Audio ({patterns});;All files (*)"
+        )
         if path:
             self.open_file(path)
 
@@ -347,7 +360,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _open_failed(self, path: Path, exc: BaseException) -> None:
         reason = str(exc) if isinstance(exc, AudioLoadError) else f"{path}: {type(exc).__name__}: {exc}"
-        self.statusBar().showMessage(f"could not open {path.name}", 5000)
+        self.notify(f"Could not open {path.name}: {reason}", "error")
         QtWidgets.QMessageBox.critical(self, "Cannot open audio", reason)
 
     def _show_clip(self, clip) -> None:
@@ -359,9 +372,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.displays = dict.fromkeys(ROLES)
         self._scale_cache.clear()
         self.class_panel.clear()
-        self.stack.set_duration(clip.duration)
-        waveform = self.stack.panes["waveform"]
-        waveform.set_audio(clip.peaks, clip.audio.sample_rate)
+        self.stack.panes["waveform"].set_audio(clip.peaks, clip.audio.sample_rate)
+        self.stack.set_duration(clip.duration)  # after the audio: the amplitude axis fits its peak
         grid = self.backend.models["spectrogram"].card.features
         self.stack.show_spectrogram(clip, grid)  # a long clip: overview and tiles until the full image
         for pane in self.stack.spectrogram_panes():
@@ -593,34 +605,54 @@ class MainWindow(QtWidgets.QMainWindow):
             self._pending_view = None
 
     def choose_session(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open session", "", f"Session (*{SESSION_SUFFIX})")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Open session", self.start_folder(), f"Session (*{SESSION_SUFFIX})"
+        )
         if path:
             self._run_reporting(lambda: self.open_session(path), SessionError)
 
     def choose_session_target(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save session", "", f"Session (*{SESSION_SUFFIX})")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Save session", self.start_folder(), f"Session (*{SESSION_SUFFIX})"
+        )
         if path:
             path = path if path.endswith(SESSION_SUFFIX) else path + SESSION_SUFFIX
-            self._run_reporting(lambda: self.save_session(path), (SessionError, OSError))
+            self._run_reporting(lambda: self.save_session(path), (SessionError, OSError), f"session saved to {path}")
 
     def choose_export(self, suffix: str) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export", "", f"*{suffix}")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export", self.start_folder(), f"*{suffix}")
         if not path:
             return
         path = path if path.lower().endswith(suffix) else path + suffix
         if suffix == ".npz":
             explanations = {role: d.explanation if d else None for role, d in self.displays.items()}
-            self._run_reporting(lambda: export_relevance(explanations, path), ExportError)
+            self._run_reporting(lambda: export_relevance(explanations, path), ExportError, f"exported to {path}")
         else:
-            self._run_reporting(lambda: export_view(self.stack.layout, path), ExportError)
+            self._run_reporting(lambda: export_view(self.stack.layout, path), ExportError, f"exported to {path}")
 
-    def _run_reporting(self, action, errors) -> None:
+    def _run_reporting(self, action, errors, done: str | None = None) -> None:
+        """Run ``action``; a failure gets a dialog and stays in the message area, success says ``done`` there."""
         try:
             action()
         except errors as exc:
+            self.notify(str(exc), "error")
             QtWidgets.QMessageBox.critical(self, "AudioXAI", str(exc))
+        else:
+            if done:
+                self.notify(done, "success")
 
     # --- recent files, drag and drop, messages ----------------------------------------------
+    def start_folder(self) -> str:
+        """Where file dialogs open: beside the clip on screen, else the last file opened, else the home folder."""
+        from ..resources import EXAMPLE_AUDIO
+
+        candidates = [self.clip.path] if self.clip is not None else []
+        candidates += [Path(p) for p in self.recent_files()]
+        for path in candidates:
+            if Path(path).resolve() != Path(EXAMPLE_AUDIO).resolve() and Path(path).parent.is_dir():
+                return str(Path(path).parent)
+        return str(Path.home())
+
     def recent_files(self) -> list[str]:
         value = self.settings.value(RECENT_KEY, [])
         return [value] if isinstance(value, str) else list(value or [])
@@ -651,8 +683,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.open_file(paths[0])
         event.acceptProposedAction()
 
-    def show_problem(self, message, dialog: bool = False) -> None:
+    def notify(self, message, level: str = "info") -> None:
+        """A message that matters (saved files, mode changes): the message area and the status bar."""
         self.statusBar().showMessage(str(message), 10000)
+        self.notifications.notify(str(message), level)
+
+    def show_problem(self, message, dialog: bool = False) -> None:
+        self.notify(message, "error")
         if dialog:
             QtWidgets.QMessageBox.warning(self, "AudioXAI", str(message))
 

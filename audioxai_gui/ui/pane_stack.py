@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore
 
@@ -69,6 +70,7 @@ class PaneStack(QtCore.QObject):
         self._tile_in_flight: TileRequest | None = None
         for pane in self.spectrogram_panes():
             pane.tileWanted.connect(self._compute_tile)
+            pane.view.sigRangeChangedManually.connect(lambda *_, p=pane: self._link_frequencies(p))
         self.relayout()
 
     @property
@@ -113,7 +115,21 @@ class PaneStack(QtCore.QObject):
         self.time_view.setXRange(max(0.0, start), min(self.duration, end), padding=0)
 
     def fit(self) -> None:
+        """Show all of the clip: its whole time, every frequency and its loudest sample."""
         self.set_time_range(0.0, self.duration)
+        for pane in self.panes.values():
+            pane.fit_vertical()
+
+    def _link_frequencies(self, source: SpectrogramPane) -> None:
+        """The spectrogram panes show one time-frequency grid: a frequency zoom in one zooms the others."""
+        low_hz, high_hz = source.frequency_scale.to_hz(source.view.viewRange()[1])
+        for pane in self.spectrogram_panes():
+            if pane is source or pane.background.mapping is None:
+                continue
+            full_low, full_high = pane.full_y_range()
+            low, high = np.clip(pane.frequency_scale.to_display([low_hz, high_hz]), full_low, full_high)
+            if high > low:
+                pane.view.setYRange(low, high, padding=0)
 
     def zoom(self, factor: float) -> None:
         """factor < 1 zooms in around the centre of the view."""

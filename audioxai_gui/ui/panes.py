@@ -14,12 +14,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..glossary import tip
 from ..session import DisplaySettings
 from . import colormaps
 from .clip import StagedSpectrogram
 from .freq_scale import FREQUENCY_SCALES, RowMapping, round_hz_ticks
 from .lod import ColumnPyramid, PeakPyramid
 from .viewbox import TimeViewBox
+from .zoom_buttons import VerticalZoomButtons
 
 LEFT_AXIS_WIDTH = 64
 VIEW_MARGIN = 0.5  # redraw half a view beyond each edge, so a pan never shows an empty strip for a frame
@@ -30,6 +32,8 @@ BOX_PEN = pg.mkPen("#ffff80", width=1.5, style=QtCore.Qt.PenStyle.DashLine)
 WAVE_PEN = pg.mkPen("#c8c8c8", width=1)
 POSITIVE_BRUSH = pg.mkBrush(230, 40, 40, 170)
 NEGATIVE_BRUSH = pg.mkBrush(50, 100, 240, 170)
+AMPLITUDE_HEADROOM = 1.05  # the fitted amplitude axis leaves the loudest sample 5 % below the edge
+MIN_AMPLITUDE_PEAK = 1e-4  # a silent clip still gets a usable axis
 BACKGROUND_LUT = np.linspace(0, 215, 256).astype(np.ubyte)[:, None].repeat(3, axis=1)  # black..light grey
 
 
@@ -54,9 +58,11 @@ class Pane(QtCore.QObject):
         axis_items = {"left": left_axis} if left_axis is not None else {}
         self.plot = pg.PlotItem(viewBox=self.view, axisItems=axis_items)
         self.plot.setTitle(title, size="10pt")
+        self.plot.titleLabel.setToolTip(f"{tip('pane_' + name)}\n\n{tip('red_blue')}")
         self.plot.setLabel("bottom", "time", units="s")
         self.plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         self.plot.setClipToView(True)
+        self.plot.hideButtons()  # pyqtgraph's unlabelled "A" (auto-range): the zoom buttons and Ctrl+F replace it
         self.side_item: pg.GraphicsObject | None = None  # drawn right of the plot (colour bar)
         self.selection = pg.LinearRegionItem(movable=False, brush=SELECTION_BRUSH, pen=pg.mkPen(None))
         self.selection.setZValue(20)
@@ -71,6 +77,24 @@ class Pane(QtCore.QObject):
         self._redraw_timer.timeout.connect(self.redraw)
         self.view.sigXRangeChanged.connect(lambda *_: self._redraw_timer.start())
         self.view.sigResized.connect(lambda *_: self._redraw_timer.start())
+        self.zoom_buttons = VerticalZoomButtons(self)
+
+    def full_y_range(self) -> tuple[float, float]:
+        """The vertical range that shows all of the data (amplitude or frequency)."""
+        return tuple(self.view.viewRange()[1])
+
+    def fit_vertical(self) -> None:
+        self.view.setYRange(*self.full_y_range(), padding=0)
+
+    def zoom_vertical(self, factor: float) -> None:
+        """factor < 1 zooms in around the middle of the visible range, never beyond the data."""
+        low, high = self.view.viewRange()[1]
+        full_low, full_high = self.full_y_range()
+        centre, half = (low + high) / 2, (high - low) * factor / 2
+        half = min(half, (full_high - full_low) / 2)
+        centre = min(max(centre, full_low + half), full_high - half)
+        self.view.setYRange(centre - half, centre + half, padding=0)
+        self.view.sigRangeChangedManually.emit(self.view.state["mouseEnabled"])
 
     def padded_span(self) -> tuple[float, float, int]:
         """(start s, end s, pixels) of the visible time range widened by VIEW_MARGIN on each side."""
@@ -107,12 +131,15 @@ class WaveformPane(Pane):
     def __init__(self):
         super().__init__("waveform", "Waveform · waveform model relevance (red: for the class, blue: against)")
         self.plot.setLabel("left", "amplitude")
+        self.plot.getAxis("left").setToolTip(tip("amplitude"))
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # "×0.001" beside a quiet clip's axis says less than 0.02
         # The relevance scale sits in the colour-bar column (not inside the plot), so every pane's time axis
         # has the same width and the panes line up.
         self.relevance_axis = pg.AxisItem("right")
         self.relevance_axis.linkToView(self.view)
-        self.relevance_axis.setLabel("waveform model relevance")
+        self.relevance_axis.setLabel("relevance")
         self.relevance_axis.enableAutoSIPrefix(False)
+        self.relevance_axis.setToolTip(tip("relevance_axis"))
         self.side_item = self.relevance_axis
         self.positive = pg.PlotCurveItem(pen=pg.mkPen(None), fillLevel=0.0, brush=POSITIVE_BRUSH)
         self.negative = pg.PlotCurveItem(pen=pg.mkPen(None), fillLevel=0.0, brush=NEGATIVE_BRUSH)
@@ -121,6 +148,8 @@ class WaveformPane(Pane):
             self.plot.addItem(item)
         self.view.setYRange(-1.05, 1.05, padding=0)
         self.view.setLimits(yMin=-2.0, yMax=2.0)
+        self.fit_to_audio = True  # False (live mode): a fixed ±1 axis that does not jump with every block
+        self.amplitude_peak = 1.0  # the peak the amplitude axis is fitted to; the relevance curve is drawn to it
         self.peaks: PeakPyramid | None = None
         self.rate = 1
         self.relevance: PeakPyramid | None = None
@@ -130,7 +159,14 @@ class WaveformPane(Pane):
 
     def set_audio(self, peaks: PeakPyramid, rate: int) -> None:
         self.peaks, self.rate = peaks, rate
+        if self.fit_to_audio:
+            self.amplitude_peak = min(1.0, max(MIN_AMPLITUDE_PEAK, peaks.peak()))
+            self.plot.setLabel("left", f"amplitude (peak {peaks.peak():.3g})" if peaks.peak() < 0.5 else "amplitude")
+            self.relevance_axis.setScale(self.scale / self.amplitude_peak)
         self.clear_relevance()
+
+    def full_y_range(self) -> tuple[float, float]:
+        return -self.amplitude_peak * AMPLITUDE_HEADROOM, self.amplitude_peak * AMPLITUDE_HEADROOM
 
     def set_relevance(self, relevance: PeakPyramid, rate: int) -> None:
         self.relevance, self.relevance_rate = relevance, rate
@@ -142,7 +178,7 @@ class WaveformPane(Pane):
 
     def set_display(self, settings: DisplaySettings, scale: float) -> None:
         self.sign_filter, self.scale = settings.sign_filter, scale
-        self.relevance_axis.setScale(scale)
+        self.relevance_axis.setScale(scale / self.amplitude_peak)
         for curve in (self.positive, self.negative):
             curve.setOpacity(settings.opacity)
         self._redraw_timer.start()
@@ -175,7 +211,7 @@ class WaveformPane(Pane):
             if values is None:
                 curve.setData([], [])
             else:
-                curve.setData(seconds, np.clip(values / self.scale, -1.0, 1.0))
+                curve.setData(seconds, np.clip(values / self.scale, -1.0, 1.0) * self.amplitude_peak)
 
     def readout(self, seconds: float, y: float) -> str:
         parts = [f"t = {seconds:.3f} s"]
@@ -290,10 +326,12 @@ class SpectrogramPane(Pane):
             values=(-1, 1),
             colorMap=pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)]),
             interactive=False,
-            label=f"{relevance_label} relevance",
+            label="relevance",  # short: a longer label collides with the next pane's on a 768 px screen
             width=14,
             colorMapMenu=False,
         )
+        self.colorbar.setToolTip(f"{tip('colour_bar')}\n\n{tip('red_blue')}")
+        self.frequency_axis.setToolTip(tip("frequency_axis"))
         self.side_item = self.colorbar
         self.frequency_scale = FREQUENCY_SCALES["linear"]
         self.sign_filter = "all"
@@ -318,6 +356,10 @@ class SpectrogramPane(Pane):
         self.staged = staged
         self.background.set_data(None, staged.grid, self.frequency_scale)
         self._show_every_frequency()
+
+    def full_y_range(self) -> tuple[float, float]:
+        mapping = self.background.mapping
+        return (mapping.low, mapping.high) if mapping is not None else super().full_y_range()
 
     def _show_every_frequency(self) -> None:
         mapping = self.background.mapping

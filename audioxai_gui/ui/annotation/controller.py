@@ -149,8 +149,10 @@ class AnnotationController(QtCore.QObject):
         toolbar.addAction(self.suggest_action)
 
     def _on_mode(self, on: bool) -> None:
-        self.window.statusBar().showMessage(
-            "annotate mode: drag on the waveform for a time region, on a spectrogram for a box" if on else "", 5000
+        self.window.notify(
+            "Annotate mode on: drag on the waveform for a time region, on a spectrogram for a box (A turns it off)"
+            if on
+            else "Annotate mode off: a drag selects again"
         )
 
     def _update_actions(self) -> None:
@@ -433,7 +435,7 @@ class AnnotationController(QtCore.QObject):
             return
         finally:
             self._update_actions()  # a batch reaches the undo stack after its last change notification
-        self.window.statusBar().showMessage(f"imported {len(regions)} region(s) from {Path(path).name}", 5000)
+        self.window.notify(f"imported {len(regions)} region(s) from {path}", "success")
         if result.warnings:
             self.window.show_problem("Imported with warnings:\n" + "\n".join(result.warnings), dialog=True)
 
@@ -473,6 +475,6 @@ class AnnotationController(QtCore.QObject):
         except AnnotationFormatError as exc:
             self.window.show_problem(f"Cannot export: {exc}", dialog=True)
             return
-        self.window.statusBar().showMessage(f"exported {len(regions)} region(s) to {Path(path).name}", 5000)
+        self.window.notify(f"exported {len(regions)} region(s) to {path}", "success")
         if warnings:
             self.window.show_problem("Exported with losses:\n" + "\n".join(warnings), dialog=True)

@@ -331,7 +331,7 @@ class LiveController(QtCore.QObject):
         except OSError as exc:
             self.window.show_problem(f"Cannot save the {what} to {path}: {exc}", dialog=not _headless())
             return None
-        self.window.statusBar().showMessage(f"saved {len(samples) / self.pipeline.sample_rate:.1f} s to {path}", 5000)
+        self.window.notify(f"saved {len(samples) / self.pipeline.sample_rate:.1f} s to {path}", "success")
         return path
 
     def _remove_freeze_files(self) -> None:

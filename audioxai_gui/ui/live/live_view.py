@@ -35,6 +35,7 @@ class LiveView:
         self.stack = PaneStack()
         self.widget = self.stack.widget
         self.axes = {}
+        self.stack.panes["waveform"].fit_to_audio = False  # a fixed ±1 axis: fitting each block would jump
         for name, pane in self.stack.panes.items():
             axis = SecondsAgoAxis()
             pane.plot.setAxisItems({"bottom": axis})

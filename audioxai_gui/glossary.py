@@ -1,0 +1,272 @@
+"""Every term the app shows, explained once in plain words: the Help guide and the tooltips both read this.
+
+Qt-free, so the command line and tests can use the same sentences. A term's ``text`` is what a tooltip
+shows; the guide (``GUIDE``) arranges the same terms into sections, so the two never say different things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    title: str
+    text: str
+
+
+TERMS: dict[str, Term] = {
+    # --- the three panes and their colours -------------------------------------------------------------------
+    "pane_waveform": Term(
+        "Waveform pane",
+        "The sound itself (grey) with the waveform model's relevance drawn as a filled curve around zero: "
+        "red where a stretch of samples is evidence for the explained class, blue where it is evidence against.",
+    ),
+    "pane_spectrogram": Term(
+        "Spectrogram model pane",
+        "The spectrogram (grey: how loud each frequency is at each moment) with the spectrogram model's "
+        "relevance on top: red cells pushed the model towards the explained class, blue cells away from it.",
+    ),
+    "pane_waveform_tf": Term(
+        "Waveform model, projected",
+        "The waveform model's relevance moved onto the same time-frequency grid as the spectrogram model "
+        "(DFT-LRP), so you can compare the two models cell by cell.",
+    ),
+    "red_blue": Term(
+        "Red and blue",
+        "Red = evidence for the explained class, blue = evidence against it, white or no colour = no influence. "
+        "The stronger the colour, the larger the share of the model's score.",
+    ),
+    "colour_bar": Term(
+        "Colour bar",
+        "The relevance value each colour stands for. Values beyond the ends are clipped to the end colour "
+        "(see 'Clip at percentile').",
+    ),
+    "amplitude": Term(
+        "Amplitude",
+        "The waveform's value, 1.0 = full scale. The axis fits the loudest sample of the clip, so quiet "
+        "recordings are not a flat line; the scale on the left tells the true level.",
+    ),
+    "relevance_axis": Term(
+        "Relevance axis",
+        "The scale of the waveform model's relevance curve (red and blue fill), per sample.",
+    ),
+    # --- the class panel ---------------------------------------------------------------------------------------
+    "classes_panel": Term(
+        "Classes",
+        "Each model's most likely classes with their probabilities. Click a class to see why each model "
+        "would choose it; the bar marked ▶ is the class being explained.",
+    ),
+    "explain_class": Term(
+        "Explain class",
+        "The class both models are explained for. 'Each model's own prediction' explains whatever each model "
+        "picked; choosing a class shows the evidence for and against that class.",
+    ),
+    "probability": Term(
+        "Probability",
+        "How sure the model is of this class (softmax of its scores). '(predicted)' marks the model's choice.",
+    ),
+    "conservation": Term(
+        "Conservation",
+        "The sum of all relevance divided by the model's score (logit) for the explained class: 1.00 would mean "
+        "the map accounts for the whole score. It is rarely 1, because part of the score goes to the network's "
+        "bias terms and to the stabilising epsilon of the rules, never to the input. Far from 1 or negative "
+        "usually means the score itself is near zero (a small number divides). It checks the map; it does not "
+        "grade the model.",
+    ),
+    # --- explanation settings ----------------------------------------------------------------------------------
+    "composite": Term(
+        "Rules (LRP composite)",
+        "How relevance is passed back through the network, layer by layer (Layer-wise Relevance Propagation). "
+        "Different rule sets answer slightly different questions; EpsilonPlus is a good default.",
+    ),
+    "composite:EpsilonPlus": Term(
+        "EpsilonPlus",
+        "Shows positive and negative evidence, each input weighted by its own value, so silence gets none. "
+        "Use it first: the default for both models.",
+    ),
+    "composite:EpsilonAlpha2Beta1": Term(
+        "EpsilonAlpha2Beta1",
+        "Weights evidence for the class twice as much as evidence against it, so red areas stand out. "
+        "Use it when the default map is too noisy to read.",
+    ),
+    "composite:EpsilonPlusFlat": Term(
+        "EpsilonPlusFlat",
+        "Like EpsilonPlus, but the first layer spreads relevance evenly over what each filter sees, "
+        "so the map is smoother and also covers silence. Use it to see the regions a model looks at, not samples.",
+    ),
+    "composite:EpsilonAlpha2Beta1Flat": Term(
+        "EpsilonAlpha2Beta1Flat",
+        "EpsilonAlpha2Beta1 with the smooth first layer of the Flat rules. Use it for a coarse, for-the-class view.",
+    ),
+    "composite:EpsilonGammaBox": Term(
+        "EpsilonGammaBox",
+        "Favours positive evidence in the middle layers and respects the input's value range in the first one. "
+        "Use it to compare with the default when you doubt a map.",
+    ),
+    "colormap": Term(
+        "Colour map", "The colours used for relevance; all of them put 'against' and 'for' at opposite ends."
+    ),
+    "sign_filter": Term(
+        "Show relevance",
+        "Which evidence to draw: both signs, only for the class (red), only against it (blue), or the size "
+        "regardless of sign.",
+    ),
+    "opacity": Term("Overlay opacity", "How strongly the relevance covers the spectrogram and waveform beneath it."),
+    "clip_percentile": Term(
+        "Clip at percentile",
+        "The relevance size (as a percentile of all cells) that gets full colour; larger values are clipped. "
+        "Lower it to make weak relevance visible, raise it to see only the strongest.",
+    ),
+    "shared_scale": Term(
+        "Same colour scale",
+        "Both spectrogram panes use one colour scale, so equal colours mean equal relevance in both models.",
+    ),
+    "frequency_axis": Term(
+        "Frequency axis",
+        "How frequencies are spaced: linear (Hz evenly), log (octaves evenly) or mel (like hearing). "
+        "Only the display changes, never the models.",
+    ),
+    # --- regions and their measures ----------------------------------------------------------------------------
+    "regions": Term(
+        "Regions",
+        "Parts of the clip you mark as important (a time range, or a time-frequency box). The app measures "
+        "how much of each model's relevance falls inside them.",
+    ),
+    "relevance_mass": Term(
+        "Relevance mass",
+        "The share of a model's positive relevance that lies inside your regions. 60 % means the model found "
+        "most of its evidence where you did.",
+    ),
+    "rank_accuracy": Term(
+        "Rank accuracy",
+        "Take as many of the most relevant cells as your regions cover: the share of them that lie inside your "
+        "regions. 1.0 = the model's top evidence is exactly your regions.",
+    ),
+    "chance": Term(
+        "Chance",
+        "What relevance mass and rank accuracy would be for a map spread evenly: the share of the clip your "
+        "regions cover. A model is only aligned with you when it beats chance clearly.",
+    ),
+    "mass_over_chance": Term(
+        "Mass / chance",
+        "Relevance mass divided by chance: 1 = no better than an even spread, 3 = three times more evidence "
+        "inside your regions than their size alone would give.",
+    ),
+    "suggest": Term(
+        "Suggest regions",
+        "Proposes the areas that hold the top share of a model's relevance; nothing is added until you accept.",
+    ),
+    # --- live mode -----------------------------------------------------------------------------------------------
+    "live_counters": Term(
+        "Live counters",
+        "Analysed: windows both models explained. Dropped: windows left out because the analysis was slower "
+        "than the hop (the newest window wins). Skipped quiet: windows the energy gate found too quiet. "
+        "Requested at an onset: analyses started when a sound began rather than at the regular hop. "
+        "Input dropouts / lost samples: audio the sound card could not deliver in time.",
+    ),
+    "live_onset": Term(
+        "Onset trigger",
+        "Analyse at once when a sound starts ('at an onset') instead of waiting for the next regular step (hop).",
+    ),
+    # --- the window ----------------------------------------------------------------------------------------------
+    "notifications": Term(
+        "Messages",
+        "The latest message that matters: problems in plain words, where a file was saved, mode changes. "
+        "Click × to dismiss it.",
+    ),
+    "selection_bar": Term(
+        "Selection",
+        "Start, end and length of the selected time range, and its low and high frequency for a box on a "
+        "spectrogram. Type a value to move the selection.",
+    ),
+    "vertical_zoom": Term(
+        "Vertical zoom",
+        "+ and − zoom this pane's amplitude or frequency axis; ⤢ fits it to the clip again (Ctrl+F fits every axis).",
+    ),
+    "example": Term(
+        "Built-in example",
+        "A synthesised spoken digit shipped with the app. Open your own file with Ctrl+O or drop it on the "
+        "window; press Space to listen.",
+    ),
+}
+
+
+KEYS_AND_MOUSE: list[tuple[str, str]] = [
+    ("Wheel", "zoom time around the pointer"),
+    (
+        "Ctrl+wheel, or + / − by a pane",
+        "zoom that pane's amplitude or frequency axis (spectrogram panes zoom together)",
+    ),
+    ("Drag", "select a time range (on a spectrogram: a time-frequency box)"),
+    ("Shift+drag, middle drag", "pan"),
+    ("Click", "place the cursor"),
+    ("Space", "play the selection, or from the cursor; again to stop"),
+    ("Ctrl+F", "fit time, frequency and amplitude to the clip"),
+    ("Ctrl+E", "zoom to the selection"),
+    ("Ctrl+1 / Ctrl+3", "zoom time in / out"),
+    ("Home / End", "go to the start / end"),
+    ("Ctrl+O", "open an audio file (or drop one on the window)"),
+    ("A", "annotate mode: a drag makes a region"),
+    ("Tab / Shift+Tab, Delete, F2", "step through regions, delete one, edit its label"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
+    ("Ctrl+R", "live microphone"),
+    ("F1", "this guide"),
+]
+
+
+GUIDE: list[tuple[str, list[str]]] = [
+    (
+        "The three panes",
+        ["pane_waveform", "pane_spectrogram", "pane_waveform_tf", "red_blue", "colour_bar", "amplitude"],
+    ),
+    ("Classes", ["classes_panel", "explain_class", "probability", "conservation"]),
+    (
+        "Rules and display",
+        [
+            "composite",
+            *(key for key in TERMS if key.startswith("composite:")),
+            "sign_filter",
+            "clip_percentile",
+            "shared_scale",
+            "frequency_axis",
+        ],
+    ),
+    (
+        "Your regions and the models",
+        ["regions", "relevance_mass", "rank_accuracy", "chance", "mass_over_chance", "suggest"],
+    ),
+    ("Live microphone", ["live_counters", "live_onset"]),
+    ("The window", ["notifications", "selection_bar", "vertical_zoom", "example"]),
+]
+
+GUIDE_INTRO = (
+    "AudioXAI shows why two classifiers of the same sounds decide what they decide: one listens to the raw "
+    "waveform, one looks at a spectrogram. Both are explained with Layer-wise Relevance Propagation (LRP), "
+    "which shares each model's score for a class out over its input: the parts that pushed the score up are "
+    "red, those that pushed it down are blue."
+)
+
+
+def tip(key: str) -> str:
+    """The tooltip text of a term (KeyError names a missing term, so a typo fails in tests, not silently)."""
+    return TERMS[key].text
+
+
+def composite_tip(name: str) -> str:
+    """The plain sentence for a composite, or the general one for a composite this glossary does not know."""
+    term = TERMS.get(f"composite:{name}")
+    return term.text if term else tip("composite")
+
+
+def guide_html() -> str:
+    """The Help guide as simple HTML (headings, definition lists, the key table)."""
+    parts = ["<h2>AudioXAI in five minutes</h2>", f"<p>{GUIDE_INTRO}</p>"]
+    for heading, keys in GUIDE:
+        parts.append(f"<h3>{heading}</h3><dl>")
+        parts.extend(f"<dt><b>{TERMS[key].title}</b></dt><dd>{TERMS[key].text}</dd>" for key in keys)
+        parts.append("</dl>")
+    parts.append("<h3>Keyboard and mouse</h3><table cellpadding='3'>")
+    parts.extend(f"<tr><td><b>{keys}</b></td><td>{what}</td></tr>" for keys, what in KEYS_AND_MOUSE)
+    parts.append("</table>")
+    return "\n".join(parts)

@@ -1,0 +1,114 @@
+"""Docks that fit a laptop screen: each scrolls instead of forcing the window's minimum size, and the
+right-hand docks that cannot all fit one above the other become tabs (and split again when there is room).
+
+Without this the window asked for the sum of its docks' heights (over 1000 px), so on a 768 px screen
+the status bar was cut off and Qt painted docks over each other when squeezed.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+RIGHT = QtCore.Qt.DockWidgetArea.RightDockWidgetArea
+DOCK_TITLE_HEIGHT = 24  # a dock's title bar and frame, beyond its contents
+BOTTOM_DOCK_SHARE = 0.25  # on a resize, a bottom dock (the region table) keeps at most this share of the height
+SPLIT_MARGIN = 40  # hysteresis: split again only with this much room to spare, so a resize never flickers
+ARRANGE_DELAY_MS = 0
+
+
+def make_scrollable(dock: QtWidgets.QDockWidget) -> None:
+    """Put the dock's widget in a scroll area (once): the dock may then be smaller than its contents."""
+    widget = dock.widget()
+    if widget is None or isinstance(widget, QtWidgets.QScrollArea):
+        return
+    area = QtWidgets.QScrollArea()
+    area.setObjectName(f"{dock.objectName()} scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(widget)
+    area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+    dock.setWidget(area)
+
+
+def contents_height(dock: QtWidgets.QDockWidget) -> int:
+    """The height the dock's contents want (its title bar included), whether or not it scrolls."""
+    widget = dock.widget()
+    if isinstance(widget, QtWidgets.QScrollArea) and widget.widget() is not None:
+        widget = widget.widget()
+    return widget.sizeHint().height() + DOCK_TITLE_HEIGHT
+
+
+class RightColumn(QtCore.QObject):
+    """Keeps ``docks`` (right dock area, in order) one above the other when they fit, else tabbed."""
+
+    def __init__(self, window: QtWidgets.QMainWindow, docks: list[QtWidgets.QDockWidget]):
+        super().__init__(window)
+        self.window = window
+        self.docks = docks
+        self.tabbed = False
+        window.setCorner(QtCore.Qt.Corner.TopRightCorner, RIGHT)
+        window.setCorner(QtCore.Qt.Corner.BottomRightCorner, RIGHT)  # the column takes the full height
+        for dock in window.findChildren(QtWidgets.QDockWidget):
+            make_scrollable(dock)
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=ARRANGE_DELAY_MS)
+        self._timer.timeout.connect(self.arrange)
+        window.installEventFilter(self)
+        for dock in docks:  # contents that grow (the class bars arrive) may no longer fit
+            inner = dock.widget().widget() if isinstance(dock.widget(), QtWidgets.QScrollArea) else dock.widget()
+            inner.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() in (QtCore.QEvent.Type.Resize, QtCore.QEvent.Type.Show, QtCore.QEvent.Type.LayoutRequest):
+            self._timer.start()
+        if watched is self.window and event.type() in (QtCore.QEvent.Type.Resize, QtCore.QEvent.Type.Show):
+            QtCore.QTimer.singleShot(0, self.cap_bottom_docks)
+        return False
+
+    def cap_bottom_docks(self) -> None:
+        """Keep the panes the largest part of a small window: bottom docks get at most a quarter of it."""
+        most = int(self.available_height() * BOTTOM_DOCK_SHARE)
+        bottom = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+        docks = [
+            dock
+            for dock in self.window.findChildren(QtWidgets.QDockWidget)
+            if self.window.dockWidgetArea(dock) == bottom and dock.isVisible() and dock.height() > most
+        ]
+        if docks:
+            self.window.resizeDocks(docks, [most] * len(docks), QtCore.Qt.Orientation.Vertical)
+
+    def available_height(self) -> int:
+        """The height between the toolbars above and below: what a full-height right column gets."""
+        window = self.window
+        height = window.height() - window.menuBar().height() - window.statusBar().height()
+        for bar in window.findChildren(QtWidgets.QToolBar):
+            area = window.toolBarArea(bar)
+            vertical_areas = (QtCore.Qt.ToolBarArea.TopToolBarArea, QtCore.Qt.ToolBarArea.BottomToolBarArea)
+            if bar.isVisible() and area in vertical_areas and bar.parent() is window:
+                height -= bar.height()
+        return height
+
+    def wanted_height(self) -> int:
+        return sum(contents_height(dock) for dock in self.docks if not dock.isFloating())
+
+    def arrange(self) -> None:
+        available, wanted = self.available_height(), self.wanted_height()
+        if not self.tabbed and wanted > available:
+            self.set_tabbed(True)
+        elif self.tabbed and wanted + SPLIT_MARGIN < available:
+            self.set_tabbed(False)
+
+    def set_tabbed(self, tabbed: bool) -> None:
+        first, *others = [dock for dock in self.docks if not dock.isFloating()] or [None]
+        if first is None or self.tabbed == tabbed:
+            return
+        self.tabbed = tabbed
+        shown = {dock: dock.toggleViewAction().isChecked() for dock in others}  # tabs behind others count
+        for dock in others:
+            if tabbed:
+                self.window.tabifyDockWidget(first, dock)
+            else:
+                self.window.removeDockWidget(dock)
+                self.window.addDockWidget(RIGHT, dock, QtCore.Qt.Orientation.Vertical)
+            dock.setVisible(shown[dock])
+        first.raise_()

@@ -1,0 +1,252 @@
+"""The window on a laptop screen, as a newcomer meets it: layout at small sizes, messages, help and tooltips,
+fitted and linked zoom, and the selection bar (issue 13)."""
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6 import QtCore, QtWidgets
+
+from audioxai_gui.glossary import GUIDE, TERMS, composite_tip, guide_html
+from audioxai_gui.resources import EXAMPLE_AUDIO
+from audioxai_gui.ui.pane_stack import Selection
+from tests.ui_support import make_backend, new_window, wait_explained
+
+LAPTOP_SIZES = [(1280, 800), (1366, 768)]
+CONTROL_TYPES = (
+    QtWidgets.QAbstractButton,
+    QtWidgets.QComboBox,
+    QtWidgets.QAbstractSpinBox,
+    QtWidgets.QAbstractSlider,
+    QtWidgets.QLineEdit,
+)
+
+
+@pytest.fixture(scope="module")
+def backend(model_pair):
+    from audioxai_gui.explain.engine import ExplanationEngine
+
+    return make_backend(ExplanationEngine("cpu"), model_pair)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, backend):
+    window = new_window(qtbot, tmp_path, backend)
+    window.open_file(EXAMPLE_AUDIO)
+    wait_explained(qtbot, window)
+    return window
+
+
+def resize_and_settle(qtbot, window, size) -> None:
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size() == QtCore.QSize(*size))
+    for _ in range(3):  # the dock arrangement runs on zero-delay timers after the resize
+        QtWidgets.QApplication.processEvents()
+        qtbot.wait(20)
+
+
+def visible_docks(window):
+    """Docks on screen (a dock behind another's tab counts as visible to Qt but is parked outside the window)."""
+    return [
+        dock
+        for dock in window.findChildren(QtWidgets.QDockWidget)
+        if dock.isVisible() and not dock.isFloating() and not dock.visibleRegion().isEmpty()
+    ]
+
+
+@pytest.mark.parametrize("size", LAPTOP_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_on_a_laptop_screen_nothing_overlaps_and_messages_are_visible(window, qtbot, size):
+    resize_and_settle(qtbot, window, size)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 700, "the window must fit a 1280×700 screen"
+    frame = window.rect()
+    areas = [("panes", window.centralWidget().geometry())]
+    areas += [(dock.objectName(), dock.geometry()) for dock in visible_docks(window)]
+    for name, rect in areas:
+        assert frame.contains(rect), f"{name} {rect} reaches outside the {size} window"
+        assert rect.height() > 50 and rect.width() > 50, f"{name} is squeezed to {rect}"
+    for i, (name, rect) in enumerate(areas):
+        for other, other_rect in areas[i + 1 :]:
+            assert not rect.intersects(other_rect), f"{name} {rect} overlaps {other} {other_rect}"
+    for bar in (window.notifications, window.selection_bar, window.statusBar()):
+        assert bar.isVisible() and frame.contains(bar.geometry()), f"{bar.objectName()} is cut off"
+    # the class panel and the settings stay reachable: side by side, or as tabs of one column
+    classes, settings = window.right_docks
+    assert classes in visible_docks(window) or settings in visible_docks(window)
+    if window.right_column.tabbed:
+        tabs = [bar for bar in window.findChildren(QtWidgets.QTabBar) if bar.isVisible()]
+        titles = {bar.tabText(i) for bar in tabs for i in range(bar.count())}
+        assert {"Classes", "Explanation settings"} <= titles
+
+
+def test_docks_split_again_when_there_is_room(window, qtbot):
+    resize_and_settle(qtbot, window, (1366, 768))
+    assert window.right_column.tabbed
+    resize_and_settle(qtbot, window, (1920, 1200))
+    assert not window.right_column.tabbed
+    assert all(dock.isVisible() for dock in window.right_docks)
+    classes, settings = (dock.geometry() for dock in window.right_docks)
+    assert not classes.intersects(settings)
+
+
+@pytest.mark.parametrize("size", LAPTOP_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_visible_control_and_figure_has_a_tooltip(window, qtbot, size):
+    resize_and_settle(qtbot, window, size)
+    missing = []
+    for widget in window.findChildren(QtWidgets.QWidget):
+        if not isinstance(widget, CONTROL_TYPES) or not widget.isVisible() or widget.window() is not window:
+            continue
+        if widget.parent() is not None and isinstance(widget.parent(), (QtWidgets.QScrollBar, QtWidgets.QTabBar)):
+            continue
+        if isinstance(widget, QtWidgets.QScrollBar) or widget.objectName().startswith("qt_"):
+            continue  # Qt's own scroll bars and dock title buttons
+        if not widget.toolTip().strip():
+            missing.append(f"{type(widget).__name__} {widget.objectName()!r} {getattr(widget, 'text', str)()!r}")
+    assert not missing, "controls without a tooltip: " + "; ".join(missing)
+    for pane in window.stack.panes.values():
+        assert pane.plot.titleLabel.toolTip()
+        assert pane.plot.getAxis("left").toolTip()
+        assert pane.side_item.toolTip()
+        assert all(button.toolTip() for button in pane.zoom_buttons.buttons.values())
+
+
+def test_the_guide_and_the_tooltips_say_the_same_words(window, qtbot):
+    from audioxai_gui.explain.composites import COMPOSITES
+
+    html = guide_html()
+    for heading, keys in GUIDE:
+        assert heading in html
+        for key in keys:
+            assert TERMS[key].text in html
+    for name in COMPOSITES:  # every rule set the user can pick has its own plain sentence, not the generic one
+        assert composite_tip(name) != TERMS["composite"].text, name
+        combo = window.controls.composites["waveform"]
+        index = combo.findText(name)
+        assert combo.itemData(index, QtCore.Qt.ItemDataRole.ToolTipRole) == composite_tip(name)
+    for term in ("conservation", "relevance_mass", "rank_accuracy", "chance", "live_counters"):
+        assert TERMS[term].text in html
+    conservation_tip = window.class_panel.columns["waveform"].summary.toolTip()
+    assert TERMS["conservation"].text in conservation_tip
+    assert TERMS["clip_percentile"].text == window.controls.clip_percentile.toolTip()
+
+    help_controller = window.extensions["help"]
+    help_controller.guide_action.trigger()
+    assert help_controller.guide.isVisible()
+    assert "Conservation" in help_controller.guide.browser.toPlainText()
+
+
+def test_messages_that_matter_stay_in_the_message_area(window, qtbot, tmp_path):
+    bar = window.notifications
+    assert "built-in example" in bar.text and "Ctrl+O" in bar.text  # the first-start hint
+    window.show_problem("Cannot play: no audio output device")
+    assert bar.level == "error" and "no audio output device" in bar.text
+    path = tmp_path / "view.png"
+    window._run_reporting(lambda: None, OSError, f"exported to {path}")
+    assert bar.level == "success" and str(path) in bar.text
+    assert any("no audio output device" in text for _, _, text in bar.history)
+    bar.dismiss_button.click()
+    assert "built-in example" in bar.text
+
+
+def test_linked_frequency_zoom_and_ctrl_f_fits_time_frequency_and_amplitude(window, qtbot):
+    stack = window.stack
+    spectrogram, projected = stack.panes["spectrogram"], stack.panes["waveform_tf"]
+    spectrogram.zoom_buttons.buttons["zoom in"].clicked.emit(None)
+    spectrogram.zoom_buttons.buttons["zoom in"].clicked.emit(None)
+    shown = [spectrogram.hz_at(y) for y in spectrogram.view.viewRange()[1]]
+    linked = [projected.hz_at(y) for y in projected.view.viewRange()[1]]
+    assert shown[1] - shown[0] < 0.3 * 4000
+    assert linked == pytest.approx(shown, rel=1e-6), "the spectrogram panes share one frequency axis"
+    # and back from the other pane
+    view = projected.view
+    view.setYRange(1000.0, 2000.0, padding=0)
+    view.sigRangeChangedManually.emit(view.state["mouseEnabled"])  # as a Ctrl+wheel or a pan emits it
+    assert [spectrogram.hz_at(y) for y in spectrogram.view.viewRange()[1]] == pytest.approx([1000.0, 2000.0])
+
+    waveform = stack.panes["waveform"]
+    waveform.zoom_vertical(0.25)
+    stack.set_time_range(0.3, 0.5)
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_F, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert stack.time_range() == pytest.approx((0.0, stack.duration), abs=1e-6)
+    for pane in stack.panes.values():
+        assert pane.view.viewRange()[1] == pytest.approx(list(pane.full_y_range()), rel=1e-6), pane.name
+    low, high = spectrogram.view.viewRange()[1]
+    assert (spectrogram.hz_at(low), spectrogram.hz_at(high)) == pytest.approx((0.0, 4000.0), abs=20.0)  # band edges
+
+
+def test_a_quiet_clip_fills_the_waveform_pane_with_its_scale_shown(qtbot, tmp_path, backend):
+    rate = 8000
+    t = np.arange(rate) / rate
+    quiet = 0.023 * np.sin(2 * np.pi * 440 * t) * np.hanning(rate)
+    path = tmp_path / "quiet.wav"
+    sf.write(path, quiet.astype(np.float32), rate, subtype="FLOAT")
+    window = new_window(qtbot, tmp_path, backend)
+    window.open_file(path)
+    wait_explained(qtbot, window)
+    pane = window.stack.panes["waveform"]
+    low, high = pane.view.viewRange()[1]
+    assert high == pytest.approx(0.023 * 1.05, rel=0.02) and low == pytest.approx(-high)
+    assert "peak 0.023" in pane.plot.getAxis("left").labelText
+    _, relevance = pane.positive.getData()
+    assert relevance is not None and np.abs(relevance).max() <= high + 1e-9, "the relevance curve fits the axis"
+    assert np.abs(relevance).max() > 0.5 * 0.023, "and fills it"
+
+
+def test_the_selection_bar_follows_a_drag_and_typing_moves_the_selection(window, qtbot):
+    stack, bar = window.stack, window.selection_bar
+    spectrogram = stack.panes["spectrogram"]
+    low, high = spectrogram.frequency_scale.to_display([500.0, 1500.0])
+    spectrogram.view.selectionDragged.emit(QtCore.QRectF(0.2, low, 0.3, high - low), True)
+    fields = bar.fields
+    assert fields["start"].value() == pytest.approx(0.2, abs=1e-3)
+    assert fields["end"].value() == pytest.approx(0.5, abs=1e-3)
+    assert fields["length"].value() == pytest.approx(0.3, abs=1e-3)
+    assert (fields["low_hz"].value(), fields["high_hz"].value()) == pytest.approx((500.0, 1500.0), abs=1.0)
+
+    def type_into(name, text):
+        field = fields[name]
+        field.lineEdit().selectAll()
+        qtbot.keyClicks(field.lineEdit(), text)
+        qtbot.keyClick(field.lineEdit(), QtCore.Qt.Key.Key_Return)
+
+    type_into("end", "0.7")
+    assert (stack.selection.start, stack.selection.end) == pytest.approx((0.2, 0.7), abs=1e-3)
+    type_into("length", "0.1")
+    assert stack.selection.end == pytest.approx(0.3, abs=1e-3)
+    type_into("high_hz", "2500")
+    assert (stack.selection.low_hz, stack.selection.high_hz) == pytest.approx((500.0, 2500.0), abs=1.0)
+    box = spectrogram.box.rect()
+    assert spectrogram.box.isVisible() and box.left() == pytest.approx(0.2, abs=1e-3)
+    type_into("start", "0.5")  # a new start moves the selection and keeps its length
+    assert (stack.selection.start, stack.selection.end) == pytest.approx((0.5, 0.6), abs=1e-3)
+    assert window.stack.panes["waveform"].selection.getRegion() == pytest.approx((0.5, 0.6), abs=1e-3)
+
+    stack.set_selection(Selection(0.1, 0.4))  # a time range: no frequencies shown
+    assert fields["low_hz"].text() == "–"
+    type_into("low_hz", "1000")  # typing a frequency makes it a box up to the top
+    assert stack.selection.low_hz == pytest.approx(1000.0) and stack.selection.high_hz == pytest.approx(4000.0)
+
+
+def test_regions_keep_the_relevance_visible_and_their_labels_apart(window, qtbot):
+    from audioxai_gui.annotate.regions import Region
+    from audioxai_gui.ui.annotation.edit_dialog import RegionEditDialog
+    from audioxai_gui.ui.annotation.region_items import BOX_TAG_SPAN, LABEL_HEIGHTS, STYLES
+    from audioxai_gui.ui.annotation.region_table import COLUMNS
+
+    annotation = window.extensions["annotation"]
+    first = annotation.document.add(Region(0.20, 0.30, label="seven", note="the vowel"))
+    second = annotation.document.add(Region(0.30, 0.40, label="seven"))
+    box = annotation.document.add(Region(0.5, 0.7, 300.0, 2412.3456, label="formant"))
+    annotation.sync()
+    for style in STYLES.values():  # a faint fill: the red and blue beneath keep their colour
+        assert style.brush.color().alpha() <= 30
+    labels = {rid: annotation.overlay.items_for(rid)["waveform"].label.orthoPos for rid in (first.id, second.id)}
+    assert labels[first.id] != labels[second.id], "neighbouring labels sit at different heights"
+    assert set(labels.values()) <= set(LABEL_HEIGHTS)
+    tag = annotation.overlay.items_for(box.id)["waveform"]
+    assert tuple(tag.span) == BOX_TAG_SPAN, "a box is a tag on the waveform pane, not a full-height band"
+    assert "note" in [column.title for column in COLUMNS]
+    row = annotation.table.model.row_of(first.id)
+    assert annotation.table.model.value(row, [c.title for c in COLUMNS].index("note")) == "the vowel"
+    title = RegionEditDialog(annotation.document.get(box.id), [])
+    assert title.windowTitle() == "Edit region “formant” (0.500–0.700 s, 300–2412 Hz)"
+    assert box.id not in title.windowTitle()
