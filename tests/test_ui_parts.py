@@ -77,6 +77,9 @@ def test_relevance_scale_clips_at_the_percentile_of_the_filtered_values():
     assert colormaps.relevance_scale(np.zeros(10), "all", 99.0) == 1.0
 
 
+LUT_MIDDLE = 128
+
+
 def test_overlay_lut_is_transparent_at_zero_and_opaque_at_the_ends():
     assert set(colormaps.SIGN_TRANSFORMS) == set(SIGN_FILTERS)
     lut = colormaps.overlay_lut("bwr", "all")
@@ -86,6 +89,20 @@ def test_overlay_lut_is_transparent_at_zero_and_opaque_at_the_ends():
     assert lut[0, 2] > 200 and lut[0, 0] < 50, "negative relevance is blue"
     absolute = colormaps.overlay_lut("bwr", "absolute")
     assert absolute[0, 3] == 0 and absolute[-1, 3] == 255
+
+
+@pytest.mark.parametrize("name", colormaps.COLORMAPS)
+def test_weak_relevance_keeps_its_hue_and_each_filter_shows_only_its_colours(name):
+    table = colormaps.colour_table(name, "all").astype(int)
+    weak_for, weak_against = table[LUT_MIDDLE + 2], table[LUT_MIDDLE - 3]
+    # the weakest red is clearly red (not the map's near-white middle that vanished on the grey spectrogram)
+    assert weak_for[0] - weak_for[2] > 60 and weak_against[2] - weak_against[0] > 60
+    negative = colormaps.colour_table(name, "negative").astype(int)
+    assert (negative[:, 2] > negative[:, 0]).all(), "the 'negative' colour bar has no red half"
+    assert colormaps.value_range("negative", 2.0) == (-2.0, 0.0)
+    positive = colormaps.colour_table(name, "positive").astype(int)
+    assert (positive[:, 0] > positive[:, 2]).all()
+    assert colormaps.value_range("positive", 2.0) == (0.0, 2.0)
 
 
 def test_runner_drops_a_superseded_result(qtbot):

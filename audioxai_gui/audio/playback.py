@@ -28,7 +28,22 @@ def _open_sounddevice_stream(**stream_args):
     try:
         return sounddevice.OutputStream(**stream_args)
     except (sounddevice.PortAudioError, ValueError) as exc:  # ValueError: no default device selected
-        raise PlaybackError(f"no audio output device: {exc}") from exc
+        raise PlaybackError(f"no audio output device: {_plain_device_error(exc)}") from exc
+
+
+NO_DEVICE_WORDS = (
+    "this computer has no sound output that AudioXAI can use (no speakers, headphones or sound server "
+    "found; connect one, or check that no other program holds it)"
+)
+
+
+def _plain_device_error(exc: Exception) -> str:
+    """PortAudio's terse 'Error querying device -1' (device -1 = no default output) in plain words, its own
+    words kept in brackets for whoever debugs it."""
+    message = str(exc)
+    if "device -1" in message or "no default" in message.lower():
+        return f"{NO_DEVICE_WORDS} [{message}]"
+    return message
 
 
 class Player:

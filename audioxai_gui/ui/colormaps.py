@@ -59,26 +59,48 @@ def colormap(name: str):
     raise KeyError(f"unknown colour map {name!r}; known: {', '.join(COLORMAPS)}")
 
 
+VALUE_SIDES = {  # keys are session.SIGN_FILTERS: the part of [-1, 1] (times the scale) each filter can show
+    "all": (-1.0, 1.0),
+    "positive": (0.0, 1.0),
+    "negative": (-1.0, 0.0),  # only blue: a red half on the colour bar would promise colours never drawn
+    "absolute": (0.0, 1.0),
+}
+WEAKEST_COLOUR = 0.5  # the overlay's colour at the weakest relevance, as a share of the way to the map's end
+
+
 def is_one_sided(sign_filter: str) -> bool:
-    return sign_filter == "absolute"
+    return VALUE_SIDES[sign_filter] != VALUE_SIDES["all"]
 
 
 def value_range(sign_filter: str, scale: float) -> tuple[float, float]:
-    """Levels of the colour mapping: symmetric around zero, or 0..scale for absolute relevance."""
-    return (0.0, scale) if is_one_sided(sign_filter) else (-scale, scale)
+    """Levels of the colour mapping: the part of -scale..scale the sign filter leaves."""
+    low, high = VALUE_SIDES[sign_filter]
+    return low * scale, high * scale
+
+
+def _normalised_values(sign_filter: str) -> np.ndarray:
+    return np.linspace(*VALUE_SIDES[sign_filter], LUT_SIZE)
 
 
 def colour_table(name: str, sign_filter: str) -> np.ndarray:
-    """(256, 4) opaque RGBA for the colour bar; absolute relevance uses the map's upper (red) half."""
-    low = 0.5 if is_one_sided(sign_filter) else 0.0
-    return colormap(name).getLookupTable(low, 1.0, LUT_SIZE, alpha=True).astype(np.ubyte)
+    """(256, 4) opaque RGBA for the colour bar and the overlay, over ``value_range``.
+
+    Weak relevance is never the map's pale middle: the colour starts WEAKEST_COLOUR of the way to the end,
+    and only the overlay's alpha says how weak it is, so faint red stays red on a light-grey spectrogram
+    instead of a pink that vanishes. Absolute relevance uses the red end.
+    """
+    values = _normalised_values(sign_filter)
+    magnitude = np.abs(values)
+    only_negative = VALUE_SIDES[sign_filter][1] == 0.0
+    sign = np.where((values < 0) | only_negative, -1.0, 1.0)
+    positions = 0.5 + 0.5 * sign * (WEAKEST_COLOUR + (1 - WEAKEST_COLOUR) * magnitude)
+    return colormap(name).map(positions, mode="byte").astype(np.ubyte)
 
 
 def overlay_lut(name: str, sign_filter: str) -> np.ndarray:
     """(256, 4) RGBA whose alpha is 0 at zero relevance and 255 at the scale's ends."""
     lut = colour_table(name, sign_filter).copy()
-    position = np.linspace(0.0, 1.0, LUT_SIZE) if is_one_sided(sign_filter) else np.abs(np.linspace(-1, 1, LUT_SIZE))
-    lut[:, 3] = np.round(255 * position**ALPHA_GAMMA).astype(np.ubyte)
+    lut[:, 3] = np.round(255 * np.abs(_normalised_values(sign_filter)) ** ALPHA_GAMMA).astype(np.ubyte)
     return lut
 
 

@@ -21,7 +21,8 @@ from ..panes import Pane, SpectrogramPane
 REGION_RGB = (40, 220, 150)  # green: apart from the red/blue relevance, the amber cursor and the yellow selection
 PROPOSAL_RGB = (235, 235, 235)
 REGION_Z = 15  # above the relevance image (10), below the selection (20) and the playhead (30)
-LABEL_HEIGHT = 0.97  # labels sit at the top of each pane, as a share of the visible height
+LABEL_HEIGHTS = (0.97, 0.84, 0.71)  # neighbouring regions' labels take turns at these heights (share of the view)
+BOX_TAG_SPAN = (0.9, 1.0)  # a box on the waveform pane: a tag along the top, not a band that looks like a region
 DISPLAY_TOLERANCE = 1e-9
 LABEL_FILL = pg.mkBrush(0, 0, 0, 170)  # labels stay readable over bright spectrograms and the selection
 
@@ -40,10 +41,12 @@ def _style(rgb: tuple[int, int, int], width: float, fill_alpha: int, editable: b
     return RegionStyle(pen, pg.mkBrush(*rgb, fill_alpha), pg.mkBrush(*rgb, fill_alpha // 2), rgb, editable)
 
 
+# Fills stay faint so the relevance beneath keeps its colour (red/blue under a green wash read as grey);
+# the outline carries the region, and a selected region gets a thicker outline rather than a heavier fill.
 STYLES = {
-    "region": _style(REGION_RGB, 1.5, 45, editable=True),
-    "selected": _style(REGION_RGB, 3.0, 90, editable=True),
-    "proposal": _style(PROPOSAL_RGB, 1.5, 30, editable=False, dashed=True),
+    "region": _style(REGION_RGB, 1.5, 14, editable=True),
+    "selected": _style(REGION_RGB, 3.0, 24, editable=True),
+    "proposal": _style(PROPOSAL_RGB, 2.5, 0, editable=False, dashed=True),
 }
 
 
@@ -65,18 +68,19 @@ class _ClickReporting:
 class _SpanItem(_ClickReporting, pg.LinearRegionItem):
     """A region's time span on one pane (a box's, read-only, on the waveform pane)."""
 
-    def __init__(self, overlay: RegionOverlay, region_id: str, movable: bool):
-        super().__init__(movable=movable)
+    def __init__(self, overlay: RegionOverlay, region_id: str, movable: bool, span=(0.0, 1.0)):
+        super().__init__(movable=movable, span=span)
         self.overlay, self.region_id, self.movable_edges = overlay, region_id, movable
         self.setZValue(REGION_Z)
         self.label = pg.InfLineLabel(
-            self.lines[0], "", position=LABEL_HEIGHT, anchors=[(0, 0), (0, 0)], fill=LABEL_FILL
+            self.lines[0], "", position=LABEL_HEIGHTS[0], anchors=[(0, 0), (0, 0)], fill=LABEL_FILL
         )
         self.sigRegionChanged.connect(lambda: overlay.item_moved(self, finished=False))
         self.sigRegionChangeFinished.connect(lambda: overlay.item_moved(self, finished=True))
 
-    def show_region(self, region: Region, pane: Pane, style: RegionStyle, duration: float) -> None:
+    def show_region(self, region: Region, pane: Pane, style: RegionStyle, duration: float, label_row: int = 0):
         self.region = region
+        self.label.setPosition(LABEL_HEIGHTS[label_row % len(LABEL_HEIGHTS)])
         brush = style.brush if self.movable_edges or not style.editable else style.shadow_brush
         self.setBrush(brush)
         self.setHoverBrush(brush)
@@ -103,14 +107,14 @@ class _BoxItem(_ClickReporting, pg.ROI):
         if editable:
             for corner in ((0, 0), (1, 0), (0, 1), (1, 1)):
                 self.addScaleHandle(corner, (1 - corner[0], 1 - corner[1]))
-        self.label = pg.TextItem("", anchor=(0, 0), fill=LABEL_FILL)
+        self.label = pg.TextItem("", anchor=(0, 1), fill=LABEL_FILL)  # above the box: a thin box stays visible
         self.label.setParentItem(self)
         self.pane: SpectrogramPane | None = None
         self.shown_display = (0.0, 0.0)
         self.sigRegionChanged.connect(lambda: overlay.item_moved(self, finished=False))
         self.sigRegionChangeFinished.connect(lambda: overlay.item_moved(self, finished=True))
 
-    def show_region(self, region: Region, pane: SpectrogramPane, style: RegionStyle, duration: float) -> None:
+    def show_region(self, region: Region, pane: SpectrogramPane, style: RegionStyle, duration: float, label_row=0):
         self.region, self.pane = region, pane
         low, high = (float(y) for y in pane.frequency_scale.to_display([region.low_hz, region.high_hz]))
         self.shown_display = (low, high)
@@ -141,7 +145,7 @@ def _pane_kind(pane: Pane) -> str:
 ITEM_FACTORIES = {
     ("time", "waveform"): lambda overlay, rid, editable: _SpanItem(overlay, rid, movable=editable),
     ("time", "spectrogram"): lambda overlay, rid, editable: _SpanItem(overlay, rid, movable=editable),
-    ("box", "waveform"): lambda overlay, rid, editable: _SpanItem(overlay, rid, movable=False),
+    ("box", "waveform"): lambda overlay, rid, editable: _SpanItem(overlay, rid, movable=False, span=BOX_TAG_SPAN),
     ("box", "spectrogram"): lambda overlay, rid, editable: _BoxItem(overlay, rid, editable),
 }
 
@@ -162,6 +166,8 @@ class RegionOverlay(QtCore.QObject):
     def show(self, regions: Iterable[Region], selected_id: str | None = None) -> None:
         """Draw exactly ``regions``: items are updated in place (a drag in progress continues), added, removed."""
         wanted = {}
+        regions = sorted(regions, key=lambda region: (region.start, region.end))
+        label_rows = {region.id: index % len(LABEL_HEIGHTS) for index, region in enumerate(regions)}
         for region in regions:
             for pane in self.stack.panes.values():
                 wanted[(region.id, pane.name, region.kind)] = (region, pane)
@@ -176,7 +182,7 @@ class RegionOverlay(QtCore.QObject):
                     item = self._items[key] = factory(self, region.id, self.style.editable)
                     pane.plot.addItem(item, ignoreBounds=True)
                 style = STYLES["selected"] if region.id == selected_id and self.style.editable else self.style
-                item.show_region(region, pane, style, self.stack.duration)
+                item.show_region(region, pane, style, self.stack.duration, label_rows[region.id])
         finally:
             self._applying = False
 

@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...annotate.agreement import TIME, TIME_FREQUENCY
 from ...annotate.measures import ALL_REGIONS
 from ...annotate.regions import Region
+from ...glossary import tip
 from .region_measures import EMPTY_MEASURES, MEASURED, RegionMeasures
 
 ALL_ROW_LABEL = "All regions"
@@ -48,14 +49,11 @@ def _measure_columns() -> list[Column]:
     columns = []
     for role, domain in MEASURED:
         name = f"{MODEL_SHORT[role]} {DOMAIN_SHORT[domain]}"
-        where = f"{role} model's relevance {DOMAIN_LONG[domain]}, for the explained class"
+        where = f"{role.capitalize()} model's relevance {DOMAIN_LONG[domain]}, for the explained class"
         columns += [
-            Column(f"{name}\nmass", _measure(role, domain, "mass"), f"Share of the {where} inside", ".2f"),
+            Column(f"{name}\nmass", _measure(role, domain, "mass"), f"{where}. {tip('relevance_mass')}", ".2f"),
             Column(
-                f"{name}\nrank acc.",
-                _measure(role, domain, "rank_accuracy"),
-                f"Share of the most relevant elements of the {where} that lie inside",
-                ".2f",
+                f"{name}\nrank acc.", _measure(role, domain, "rank_accuracy"), f"{where}. {tip('rank_accuracy')}", ".2f"
             ),
         ]
     for domain in (TIME, TIME_FREQUENCY):
@@ -64,7 +62,7 @@ def _measure_columns() -> list[Column]:
             Column(
                 f"chance\n{DOMAIN_SHORT[domain]}",
                 _measure(role, domain, "baseline"),
-                f"Share of the clip {DOMAIN_LONG[domain]} the region covers: what random placement would score",
+                f"{DOMAIN_LONG[domain].capitalize()}. {tip('chance')}",
                 ".2f",
             )
         )
@@ -81,6 +79,7 @@ COLUMNS: list[Column] = [
         lambda region, measures: region.label if region is not None else ALL_ROW_LABEL,
         "Double-click to edit the label and note",
     ),
+    Column("note", _region_field("note"), "Your note on the region; double-click to edit it"),
     *_measure_columns(),
 ]
 START_COLUMN = 0
@@ -179,6 +178,15 @@ class _AllRowLastProxy(QtCore.QSortFilterProxyModel):
 
 
 SUMMARY_HEADERS = ("model", "domain", "mass", "rank acc.", "chance", "mass / chance")
+SUMMARY_TIPS = {
+    "domain": "time: the waveform pane's time axis; TF: the time-frequency grid of the spectrogram panes",
+    "mass": tip("relevance_mass"),
+    "rank acc.": tip("rank_accuracy"),
+    "chance": tip("chance"),
+    "mass / chance": tip("mass_over_chance"),
+}
+SUMMARY_ROW_HEIGHT = 22
+SUMMARY_ROWS = 4  # two models, each in time and in time-frequency
 
 
 class AgreementPanel(QtWidgets.QWidget):
@@ -197,13 +205,26 @@ class AgreementPanel(QtWidgets.QWidget):
         self.summary.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.summary.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.summary.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.summary.verticalHeader().setDefaultSectionSize(SUMMARY_ROW_HEIGHT)
+        self.summary.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.summary.setVerticalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for column, header in enumerate(SUMMARY_HEADERS):
+            self.summary.horizontalHeaderItem(column).setToolTip(SUMMARY_TIPS.get(header, ""))
+        self._fit_rows(SUMMARY_ROWS)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
         title = QtWidgets.QLabel("Agreement with your regions (all regions)")
         layout.addWidget(title)
-        layout.addWidget(self.summary, 1)
+        layout.addWidget(self.summary)
         layout.addWidget(self.verdict)
         layout.addWidget(self.classes)
+        layout.addStretch(1)
+
+    def _fit_rows(self, rows: int) -> None:
+        """Tall enough for every row (it showed 2 of its 4 rows even on a 1440 px screen)."""
+        header = self.summary.horizontalHeader().sizeHint().height()
+        scroll = self.summary.horizontalScrollBar().sizeHint().height()
+        self.summary.setFixedHeight(header + rows * SUMMARY_ROW_HEIGHT + scroll + 2 * self.summary.frameWidth())
 
     def show_measures(self, measures: RegionMeasures) -> None:
         self.verdict.setText(measures.verdict())
@@ -213,6 +234,7 @@ class AgreementPanel(QtWidgets.QWidget):
             else ""
         )
         self.summary.setRowCount(len(measures.summary))
+        self._fit_rows(max(len(measures.summary), SUMMARY_ROWS))
         for row, summary in enumerate(measures.summary):
             lift = summary.mass / summary.baseline if summary.baseline > 0 else math.nan
             numbers = (summary.mass, summary.rank_accuracy, summary.baseline, lift)

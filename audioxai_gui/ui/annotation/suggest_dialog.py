@@ -18,6 +18,8 @@ from .region_items import RegionOverlay
 
 Proposer = Callable[[str, float, str], list[Region]]  # (model role, top %, kind) -> proposals
 DEFAULT_TOP_PERCENT = 20
+DIALOG_WIDTH = 480
+EDGE_MARGIN = 8
 KIND_NAMES = {"box": "time–frequency boxes", "time": "time regions"}
 
 
@@ -37,19 +39,24 @@ class SuggestDialog(QtWidgets.QDialog):
         self.model = QtWidgets.QComboBox()
         for role in ROLES:
             self.model.addItem(f"{role} model", role)
+        self.model.setToolTip("Whose relevance the suggestions follow")
         self.top_percent = QtWidgets.QSpinBox()
         self.top_percent.setRange(1, 100)
         self.top_percent.setSuffix(" %")
         self.top_percent.setToolTip("Regions around the most relevant areas holding this share of positive relevance")
         slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         slider.setRange(1, 100)
+        slider.setToolTip(self.top_percent.toolTip())
         slider.valueChanged.connect(self.top_percent.setValue)
         self.top_percent.valueChanged.connect(slider.setValue)
         self.top_percent.setValue(DEFAULT_TOP_PERCENT)
         self.kind = QtWidgets.QComboBox()
         for kind in SUGGESTION_KINDS:
             self.kind.addItem(KIND_NAMES[kind], kind)
+        self.kind.setToolTip("Time regions span all frequencies; boxes also have a low and a high frequency")
         self.listing = QtWidgets.QListWidget()
+        self.listing.setWordWrap(True)  # the whole proposal is readable, not cut at the list's edge
+        self.listing.setToolTip("The proposals, drawn dashed on the panes; uncheck those you do not want")
         self.message = QtWidgets.QLabel("")
         self.message.setWordWrap(True)
         buttons = QtWidgets.QDialogButtonBox()
@@ -61,6 +68,9 @@ class SuggestDialog(QtWidgets.QDialog):
         self.accept_all_button.clicked.connect(lambda: self._accept(self.proposals))
         self.accept_checked_button.clicked.connect(lambda: self._accept(self.checked()))
         self.reject_button.clicked.connect(self.reject)
+        self.accept_all_button.setToolTip("Add every proposal as a region (one undo step)")
+        self.accept_checked_button.setToolTip("Add the checked proposals as regions (one undo step)")
+        self.reject_button.setToolTip("Add nothing and close")
         top_row = QtWidgets.QHBoxLayout()
         top_row.addWidget(slider, 1)
         top_row.addWidget(self.top_percent)
@@ -76,7 +86,16 @@ class SuggestDialog(QtWidgets.QDialog):
         for signal in (self.model.currentIndexChanged, self.top_percent.valueChanged, self.kind.currentIndexChanged):
             signal.connect(self.refresh)
         self.finished.connect(lambda _: self.overlay.clear())
+        self.resize(DIALOG_WIDTH, self.sizeHint().height())
         self.refresh()
+
+    def showEvent(self, event) -> None:
+        """Open at the window's right edge, over the side docks: the dashed preview on the panes stays in view."""
+        super().showEvent(event)
+        parent = self.parentWidget()
+        if parent is not None:
+            frame = parent.frameGeometry()
+            self.move(frame.right() - self.frameGeometry().width() - EDGE_MARGIN, frame.top() + 4 * EDGE_MARGIN)
 
     def refresh(self) -> None:
         """Recompute the proposals for the current settings and draw them dashed."""
