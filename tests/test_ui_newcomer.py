@@ -226,12 +226,19 @@ def test_the_selection_bar_follows_a_drag_and_typing_moves_the_selection(window,
     assert stack.selection.low_hz == pytest.approx(1000.0) and stack.selection.high_hz == pytest.approx(4000.0)
 
 
-def test_regions_keep_the_relevance_visible_and_their_labels_apart(window, qtbot):
+def test_regions_keep_the_relevance_visible_and_their_labels_apart(qtbot, tmp_path, backend):
+    import shutil
+
     from audioxai_gui.annotate.regions import Region
     from audioxai_gui.ui.annotation.edit_dialog import RegionEditDialog
     from audioxai_gui.ui.annotation.region_items import BOX_TAG_SPAN, LABEL_HEIGHTS, STYLES
     from audioxai_gui.ui.annotation.region_table import COLUMNS
 
+    path = tmp_path / "clip.wav"  # a copy: the regions autosave beside the audio
+    shutil.copy(EXAMPLE_AUDIO, path)
+    window = new_window(qtbot, tmp_path, backend)
+    window.open_file(path)
+    wait_explained(qtbot, window)
     annotation = window.extensions["annotation"]
     first = annotation.document.add(Region(0.20, 0.30, label="seven", note="the vowel"))
     second = annotation.document.add(Region(0.30, 0.40, label="seven"))
