@@ -186,8 +186,8 @@ TERMS: dict[str, Term] = {
     ),
     "example": Term(
         "Built-in example",
-        "A synthesised spoken digit shipped with the app. Open your own file with Ctrl+O or drop it on the "
-        "window; press Space to listen.",
+        "A clip shipped with the app for each task (a synthesised spoken digit, a dog bark). Open your own file "
+        "with Ctrl+O or drop it on the window; press Space to listen.",
     ),
 }
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..glossary import guide_html, tip
-from ..resources import EXAMPLE_AUDIO
+from ..resources import TASK_EXAMPLES
 
 GUIDE_SIZE = (640, 560)
 IDLE_HINT = "Open an audio file with Ctrl+O or drop one here; F1 explains every term."
 EXAMPLE_HINT = (
-    "This is a built-in example (a synthesised spoken digit): open your own file with Ctrl+O or drop it here; "
+    "This is a built-in example clip: open your own file with Ctrl+O or drop it here; "
     "press Space to listen, click a class to explain it, F1 for the guide."
 )
 
@@ -73,7 +73,7 @@ class HelpController(QtCore.QObject):
 
     def _on_clip(self, clip) -> None:
         """On the built-in example, say so and what to do next; on the user's own file, the plain hint."""
-        is_example = Path(clip.path).resolve() == Path(EXAMPLE_AUDIO).resolve()
+        is_example = Path(clip.path).resolve() in {Path(example).resolve() for example in TASK_EXAMPLES.values()}
         self.window.notifications.set_idle_text(EXAMPLE_HINT if is_example else IDLE_HINT)
         self.window.notifications.label.setToolTip(tip("example") if is_example else tip("notifications"))
 

@@ -644,12 +644,11 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- recent files, drag and drop, messages ----------------------------------------------
     def start_folder(self) -> str:
         """Where file dialogs open: beside the clip on screen, else the last file opened, else the home folder."""
-        from ..resources import EXAMPLE_AUDIO
-
+        examples = {Path(example).resolve() for example in TASK_EXAMPLES.values()}
         candidates = [self.clip.path] if self.clip is not None else []
         candidates += [Path(p) for p in self.recent_files()]
         for path in candidates:
-            if Path(path).resolve() != Path(EXAMPLE_AUDIO).resolve() and Path(path).parent.is_dir():
+            if Path(path).resolve() not in examples and Path(path).parent.is_dir():
                 return str(Path(path).parent)
         return str(Path.home())
 

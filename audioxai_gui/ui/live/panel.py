@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from ...glossary import tip
 from ...live.scheduler import SILENCE_FLOOR_DBFS
 from ..class_panel import ClassPanel
 from .history_strip import HistoryStrip
@@ -44,9 +45,7 @@ class LivePanel(QtWidgets.QWidget):
         form.addRow("Analyse every", self.hop_seconds)
         form.addRow("Gate", gate_row)
         self.onset_trigger = QtWidgets.QCheckBox("analyse a sound as it starts")
-        self.onset_trigger.setToolTip(
-            "When the input gets suddenly louder, analyse the newest window at once instead of at the next hop"
-        )
+        self.onset_trigger.setToolTip(tip("live_onset"))
         form.addRow("Onsets", self.onset_trigger)
         self.level = QtWidgets.QProgressBar()
         self.level.setRange(round(METER_FLOOR_DBFS * 10), 0)
@@ -54,6 +53,7 @@ class LivePanel(QtWidgets.QWidget):
         form.addRow("Level", self.level)
         self.counters = QtWidgets.QLabel("not running")
         self.counters.setWordWrap(True)
+        self.counters.setToolTip(tip("live_counters"))
         form.addRow("Status", self.counters)
         layout.addLayout(form)
         self.classes = ClassPanel()
