@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from audioxai_gui.explain.projection import project_relevance
+from audioxai_gui.explain.projection import project, project_relevance
 from audioxai_gui.features.framing import Framing
 from audioxai_gui.features.spectrogram import FeatureSpec, spectrogram_db, stft
 
@@ -61,7 +61,7 @@ def test_equals_dense_inverse_stft_rule(n_samples, framing):
     rng = np.random.default_rng(n_samples)
     signal, relevance = rng.standard_normal((2, n_samples))
     expected = dense_reference(signal, relevance, framing)
-    got = project_relevance(signal, relevance, FeatureSpec(framing=framing))
+    got = project_relevance(signal, relevance, FeatureSpec(framing=framing), silence_level=1e-12)
     assert got.shape == expected.shape
     assert got.dtype == np.float64
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6 * np.abs(expected).max())
@@ -81,9 +81,12 @@ def test_total_relevance_is_conserved(kind, center):
     )
     n_samples = 256 + 64 * 60  # frames tile the clip exactly, also without centring
     signal, relevance = rng.standard_normal((2, n_samples))
-    got = project_relevance(signal, relevance, spec, epsilon=1e-30)
-    assert got.shape == spectrogram_db(signal, spec).shape  # the grid the spectrogram model sees
-    np.testing.assert_allclose(got.sum(), relevance.sum(), rtol=1e-4)
+    got = project(signal, relevance, spec)
+    assert got.tf.shape == spectrogram_db(signal, spec).shape  # the grid the spectrogram model sees
+    assert got.silent.shape == got.tf.shape[1:]
+    np.testing.assert_allclose(got.tf.sum() + got.silent.sum(), relevance.sum(), rtol=1e-4)
+    # few samples of noise lie 40 dB below its level (about 1.25 %): nearly all relevance is in the map
+    assert 0 < got.silent_share < 0.02
 
 
 def test_mel_bands_take_each_bin_in_proportion_to_the_filterbank():
@@ -131,14 +134,44 @@ def test_silence_and_padding_stay_finite_conserved_and_empty():
     assert np.abs(got[:, audible]).max() > 0
 
 
-def test_relevance_on_exact_zeros_stays_finite():
+def test_relevance_on_exact_zeros_goes_to_the_silent_track_not_into_the_map():
     spec = FeatureSpec(framing=Framing(n_fft=64, hop_length=16))
     signal = np.zeros(1000)
     signal[400:600] = np.sin(np.arange(200))
     relevance = np.ones(1000)  # a rule that is not input-proportional puts relevance on silence too
-    got = project_relevance(signal, relevance, spec, epsilon=1e-6)
-    assert np.isfinite(got).all()
-    assert np.abs(got).max() <= np.abs(relevance).sum() / 1e-6
+    got = project(signal, relevance, spec)
+    assert np.isfinite(got.tf).all() and np.isfinite(got.silent).all()
+    np.testing.assert_allclose(got.tf.sum() + got.silent.sum(), relevance.sum(), rtol=1e-9)
+    # the 800 silent samples hold 80 % of the relevance, the sine's zero crossings a little more
+    assert 0.8 <= got.silent_share < 0.82
+    np.testing.assert_allclose(got.tf.sum(), relevance.sum() * (1 - got.silent_share), rtol=1e-6)
+    # frames wholly inside the silence: everything on the silent track (a hop's worth each), nothing in the map
+    starts = np.arange(got.tf.shape[1]) * 16 - 32
+    quiet = (starts + 64 <= 400) | (starts >= 600)
+    assert np.all(got.tf[:, quiet] == 0)
+    np.testing.assert_allclose(got.silent[quiet & (starts >= 0) & (starts + 64 <= 1000)], 16.0, rtol=1e-3)
+    # no cancelling giants: the map's |relevance| stays of the order of what it holds
+    assert np.abs(got.tf).sum() < 3 * got.tf.sum()
+
+
+def test_near_silence_is_judged_relative_to_the_clip_level():
+    """The same clip at -80 dB splits its relevance exactly as at full scale."""
+    spec = FeatureSpec(framing=Framing(n_fft=64, hop_length=16))
+    rng = np.random.default_rng(4)
+    signal = np.zeros(1000)
+    signal[300:700] = rng.standard_normal(400)
+    relevance = rng.uniform(0, 1, 1000)
+    loud, quiet = project(signal, relevance, spec), project(signal * 1e-4, relevance, spec)
+    np.testing.assert_allclose(quiet.tf, loud.tf, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(quiet.silent, loud.silent, rtol=1e-6, atol=1e-12)
+    assert quiet.silent_share == pytest.approx(loud.silent_share)
+
+
+def test_an_all_zero_clip_puts_everything_on_the_silent_track():
+    spec = FeatureSpec(framing=Framing(n_fft=64, hop_length=16))
+    got = project(np.zeros(640, dtype=np.float32), np.ones(640, dtype=np.float32), spec)
+    assert np.all(got.tf == 0) and got.silent_share == pytest.approx(1.0)
+    np.testing.assert_allclose(got.silent.sum(), 640, rtol=1e-5)
 
 
 def tone_relevance_map(relevance_of, offset=0.0, sample_rate=8000, frequency=1000.0):
@@ -187,9 +220,12 @@ def test_float32_long_clip_conserves_input_proportional_relevance():
     spec = FeatureSpec(sample_rate=16000, framing=Framing(n_fft=256, hop_length=64))
     signal = (0.1 * rng.standard_normal(16000 * 5)).astype(np.float32)
     relevance = signal * rng.uniform(-1, 2, signal.shape).astype(np.float32)
-    got = project_relevance(signal, relevance, spec)
-    assert got.dtype == np.float32 and got.flags.c_contiguous
-    np.testing.assert_allclose(got.sum(dtype=np.float64), relevance.sum(dtype=np.float64), rtol=1e-4)
+    got = project(signal, relevance, spec)
+    assert got.tf.dtype == np.float32 and got.tf.flags.c_contiguous
+    total = relevance.sum(dtype=np.float64)
+    np.testing.assert_allclose(got.tf.sum(dtype=np.float64) + got.silent.sum(dtype=np.float64), total, rtol=1e-4)
+    # input-proportional relevance is small on quiet samples: the map alone holds all but ~0.1 %
+    np.testing.assert_allclose(got.tf.sum(dtype=np.float64), total, rtol=2e-3)
 
 
 def test_clip_shorter_than_a_frame_without_centring_gives_no_frames():
@@ -205,7 +241,7 @@ def test_clip_shorter_than_a_frame_without_centring_gives_no_frames():
         (np.ones((2, 100)), np.ones((3, 100)), {}, r"shape \(2, 100\) and relevance shape \(3, 100\)"),
         (np.ones(100), np.full(100, np.nan), {}, "relevance contains NaN"),
         (np.ones(100) * 1j, np.ones(100), {}, "signal must be a real array"),
-        (np.ones(100), np.ones(100), {"epsilon": 0.0}, "epsilon must be > 0"),
+        (np.ones(100), np.ones(100), {"silence_level": 0.0}, "silence_level must be > 0"),
     ],
 )
 def test_bad_input_is_named(signal, relevance, kwargs, message):

@@ -6,13 +6,19 @@ rules see the network the way the decision is actually computed.
 Default for the waveform model is EpsilonPlus: its first layer uses an input-proportional rule (ZPlus),
 so a sample's relevance is its value times a modified gradient and silent or zero-padded samples get
 none. A Flat first layer spreads relevance uniformly over each receptive field, putting it on silence
-and on padding, and its relevance is not proportional to the signal, which breaks the
-time-frequency projection (relevance / signal diverges where the signal is zero).
+and on padding; a ZBox first layer does so too. That relevance has no signal to be shared over
+frequencies by, so the time-frequency projection reports it apart as the silent share (see projection.py).
+
+Each composite also comes bias-free (suffix ``-NoBias``: zennit's ``zero_params='bias'`` on every rule):
+biases (BatchNorm's shifts merged into them included) then absorb no relevance, so the whole target
+logit reaches the input -- conservation near 1.00, up to epsilon and relevance on the zero padding.
+The plain variants show what the biased network computes; the bias-free ones account for every bit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .zennit_import import import_zennit
 
@@ -21,28 +27,84 @@ from zennit import composites as zc  # noqa: E402
 from zennit.canonizers import SequentialMergeBatchNorm  # noqa: E402
 
 CompositeFactory = Callable[[float, float], "zc.Composite"]
+BIAS_FREE_SUFFIX = "-NoBias"
 
 
-def _plain(cls) -> CompositeFactory:
-    return lambda low, high: cls(canonizers=[SequentialMergeBatchNorm()])
+@dataclass(frozen=True)
+class _Rules:
+    """A zennit composite class, whether it needs the input range (ZBox), and what it does in plain words."""
+
+    cls: type
+    needs_range: bool
+    description: str
+
+    def factory(self, zero_params: list[str] | None) -> CompositeFactory:
+        def make(low: float, high: float):
+            extra = {"low": low, "high": high} if self.needs_range else {}
+            return self.cls(canonizers=[SequentialMergeBatchNorm()], zero_params=zero_params, **extra)
+
+        return make
 
 
-COMPOSITES: dict[str, CompositeFactory] = {
-    "EpsilonPlus": _plain(zc.EpsilonPlus),
-    "EpsilonAlpha2Beta1": _plain(zc.EpsilonAlpha2Beta1),
-    "EpsilonPlusFlat": _plain(zc.EpsilonPlusFlat),
-    "EpsilonAlpha2Beta1Flat": _plain(zc.EpsilonAlpha2Beta1Flat),
-    # ZBox needs the lowest and highest possible input value: taken from the model's input range.
-    "EpsilonGammaBox": lambda low, high: zc.EpsilonGammaBox(
-        low=low, high=high, canonizers=[SequentialMergeBatchNorm()]
+_RULES = {
+    "EpsilonPlus": _Rules(
+        zc.EpsilonPlus,
+        False,
+        "Relevance follows the positive evidence layer by layer; each sample or bin gets relevance in "
+        "proportion to its own value, so silence gets none. Sharp and reliable: the default.",
+    ),
+    "EpsilonAlpha2Beta1": _Rules(
+        zc.EpsilonAlpha2Beta1,
+        False,
+        "Like EpsilonPlus but also passes evidence against the class (blue) down the network, so maps "
+        "show both what speaks for and what speaks against.",
+    ),
+    "EpsilonPlusFlat": _Rules(
+        zc.EpsilonPlusFlat,
+        False,
+        "Like EpsilonPlus, but the first layer spreads relevance evenly over what each unit looks at, "
+        "whatever the signal is there: shows where the model looks, also on silence.",
+    ),
+    "EpsilonAlpha2Beta1Flat": _Rules(
+        zc.EpsilonAlpha2Beta1Flat,
+        False,
+        "EpsilonAlpha2Beta1 with an evenly spreading first layer: evidence for and against, smoothed over "
+        "each first-layer unit's view, also on silence.",
+    ),
+    "EpsilonGammaBox": _Rules(
+        zc.EpsilonGammaBox,
+        True,
+        "Favours positive evidence (gamma) and treats the input as bounded (box rule in the first layer), "
+        "which also puts relevance on quiet parts.",
     ),
 }
+
+COMPOSITES: dict[str, CompositeFactory] = {}
+DESCRIPTIONS: dict[str, str] = {}
+for _name, _rules in _RULES.items():
+    COMPOSITES[_name] = _rules.factory(None)
+    DESCRIPTIONS[_name] = _rules.description
+    COMPOSITES[_name + BIAS_FREE_SUFFIX] = _rules.factory(["bias"])
+    DESCRIPTIONS[_name + BIAS_FREE_SUFFIX] = (
+        f"{_name} with the network's biases left out of the explanation: all of the class score is shared "
+        "over the input, so conservation is about 1.00."
+    )
 
 DEFAULT_COMPOSITE = "EpsilonPlus"
 
 # Input range per model input kind, for EpsilonGammaBox: waveforms are in [-1, 1] full scale; spectrogram
 # inputs are dB rescaled so that the floor is 0 and 0 dB full scale is 1 (see features.model_input_from_db).
 INPUT_RANGES: dict[str, tuple[float, float]] = {"waveform": (-1.0, 1.0), "spectrogram": (0.0, 1.5)}
+
+
+def is_conserving(name: str) -> bool:
+    """Bias-free composites pass all of the target logit to the input."""
+    return name.endswith(BIAS_FREE_SUFFIX)
+
+
+def composite_label(name: str) -> str:
+    """How a composite is named on screen: bias-free ones are labelled as conserving."""
+    return f"{name} · conserving" if is_conserving(name) else name
 
 
 def make_composite(name: str, input_kind: str):

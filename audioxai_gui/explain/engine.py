@@ -24,10 +24,13 @@ from ..classifiers import LoadedModel, ModelCard, load_model
 from ..classifiers.inputs import model_input
 from ..features import FeatureSpec
 from .composites import DEFAULT_COMPOSITE, make_composite
-from .projection import project_relevance
+from .projection import project
 from .zennit_import import import_zennit
 
 DEVICE_ENV = "AUDIOXAI_DEVICE"
+# How maps are made comparable across models (named on colour bars, in --json and .npz): the two models'
+# maps decompose different quantities (dB bins vs STFT coefficients), so raw values do not compare.
+MAP_NORMALISATION = "share of the map's total |relevance|"
 TARGET_MODES = {
     "each_window": "each window for its own predicted class",
     "one_class": "one class across the recording",
@@ -96,13 +99,36 @@ class Explanation:
     window_targets: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """The class each window's relevance explains (all equal to ``target`` in "one_class" mode)."""
     window_conservation: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
-    """Each window's relevance sum over its target logit (1.0: the window's relevance holds all of it)."""
+    """Each window's relevance on the clip (not its zero padding) over its target logit (1.0: all of it)."""
+    tf_silent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    """Per frame, waveform relevance on near-silent samples: no frequency carries it, so it is not in the map."""
+    silent_share: float = 0.0
+    """The part of the clip's total |relevance| on near-silent samples (waveform models; 0 for spectrograms)."""
+    padding_share: float = 0.0
+    """The part of the windows' |relevance| on the zero padding around the clip (not shown, not conserved)."""
+    padded_samples: int = 0
+    """Zeros the windows add around the clip (a short clip is centred in one window; the last one is filled)."""
     no_sound: bool = False
     """The clip is silent (peak below -80 dBFS): whatever the model says about it means nothing."""
 
     @property
     def predicted(self) -> int:
         return int(np.argmax(self.probabilities))
+
+    @property
+    def total_relevance(self) -> float:
+        """Sum of the relevance over the clip; negative means the clip speaks against the explained class."""
+        return float(self.relevance.sum(dtype=np.float64))
+
+    @property
+    def map_scale(self) -> float:
+        """The map's total |relevance|: maps are shown and compared divided by it (MAP_NORMALISATION)."""
+        return float(np.abs(self.tf_relevance).sum(dtype=np.float64))
+
+    def tf_shares(self) -> np.ndarray:
+        """The time-frequency map as each bin's share of the map's total |relevance| (sums of |.| to 1)."""
+        scale = self.map_scale
+        return self.tf_relevance / scale if scale > 0 else np.zeros_like(self.tf_relevance)
 
     def frame_times(self) -> np.ndarray:
         return self.grid.framing.frame_times(self.tf_relevance.shape[-1], self.grid.sample_rate)
@@ -120,12 +146,16 @@ class WindowBatch:
     targets: np.ndarray
 
     @property
+    def explained_logits(self) -> np.ndarray:
+        """Per window, the logit of the class its relevance explains."""
+        return self.logits[np.arange(len(self.targets)), self.targets]
+
+    @property
     def conservation(self) -> np.ndarray:
-        """Per window: relevance sum over the explained logit."""
-        explained = self.logits[np.arange(len(self.targets)), self.targets]
+        """Per window: relevance sum over the whole window (padding included) over the explained logit."""
         sums = self.relevance.reshape(len(self.targets), -1).sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (sums / explained).astype(np.float32)
+            return (sums / self.explained_logits).astype(np.float32)
 
 
 def resolve_target_mode(target_mode: str | None, target: int | None, n_windows: int) -> str:
@@ -271,13 +301,17 @@ class ExplanationEngine:
         probabilities = torch.softmax(torch.from_numpy(batch.logits), dim=1).numpy()
         if target is None:  # each window for itself: the clip is summarised by its most probable class
             target = int(np.argmax(probabilities.mean(axis=0)))
-        explained = batch.logits[np.arange(len(batch.targets)), batch.targets]
-        conservation = float(batch.relevance.sum() / explained.sum())
+        explained = batch.explained_logits
+        on_clip, padding_share = self._sums_on_clip(card, plan, batch.relevance)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            window_conservation = (on_clip / explained).astype(np.float32)
         stitched = self._stitch(card, plan, grid, batch.relevance)
         if card.input_kind == "waveform":
-            tf_relevance = project_relevance(samples, stitched, grid).astype(np.float32)
+            projection = project(samples, stitched, grid)
+            tf_relevance, tf_silent = projection.tf.astype(np.float32), projection.silent.astype(np.float32)
+            silent_share = float(projection.silent_share)
         else:
-            tf_relevance = stitched
+            tf_relevance, tf_silent, silent_share = stitched, np.zeros(stitched.shape[-1], np.float32), 0.0
         return Explanation(
             model_name=card.name,
             input_kind=card.input_kind,
@@ -289,14 +323,18 @@ class ExplanationEngine:
             tf_relevance=tf_relevance,
             grid=grid,
             sample_rate=card.sample_rate,
-            conservation=conservation,
+            conservation=float(on_clip.sum() / explained.sum()),
             window_starts=plan.starts - plan.offset,
             window_probabilities=probabilities,
             seconds=0.0,
             device=device_name(model.device),
             target_mode=target_mode,
             window_targets=batch.targets,
-            window_conservation=batch.conservation,
+            window_conservation=window_conservation,
+            tf_silent=tf_silent,
+            silent_share=silent_share,
+            padding_share=padding_share,
+            padded_samples=int(plan.padded_length - plan.n_samples),
         )
 
     def probabilities(self, model: LoadedModel, windows: torch.Tensor) -> np.ndarray:
@@ -343,6 +381,24 @@ class ExplanationEngine:
                 if progress is not None:
                     progress(stop / len(windows))
         return WindowBatch(np.concatenate(relevance), np.concatenate(logits), np.concatenate(chosen).astype(np.int64))
+
+    @staticmethod
+    def _sums_on_clip(card: ModelCard, plan: WindowPlan, relevance: np.ndarray) -> tuple[np.ndarray, float]:
+        """Per window, the relevance on the clip itself, leaving out the zero padding around it (the
+        conservation shown is about what the maps show); and the part of all |relevance| on the padding."""
+        if card.input_kind == "waveform":
+            first, stop, starts = plan.offset, plan.offset + plan.n_samples, plan.starts
+        else:
+            framing = card.features.framing
+            first = plan.offset // framing.hop_length
+            stop, starts = first + framing.n_frames(plan.n_samples), plan.starts // framing.hop_length
+        positions = starts[:, None] + np.arange(relevance.shape[-1])
+        on_clip = (positions >= first) & (positions < stop)
+        per_position = relevance.reshape(len(starts), -1, relevance.shape[-1])
+        total_abs = float(np.abs(per_position).sum(dtype=np.float64))
+        padding_abs = float(np.abs(per_position).sum(axis=1, dtype=np.float64)[~on_clip].sum())
+        on_clip_sums = (per_position.sum(axis=1, dtype=np.float64) * on_clip).sum(axis=1)
+        return on_clip_sums, padding_abs / total_abs if total_abs > 0 else 0.0
 
     @staticmethod
     def _stitch(card: ModelCard, plan: WindowPlan, grid: FeatureSpec, relevance: np.ndarray) -> np.ndarray:

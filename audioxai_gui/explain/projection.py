@@ -20,20 +20,29 @@ STFT:
     R[t, k] = f_k / N_fft * Re( Y[t, k] * conj(STFT(r~)[t, k]) ),    r~_p = r_n / D_p (0 in the padding).
 
 Why it conserves: per frame, Parseval gives sum_k f_k / N_fft Re(Y conj S) = sum_m w[m]^2 x[tH+m] r~[tH+m],
-and summing over frames turns w^2 into D, so sum_{t,k} R[t, k] = sum_n x_n r_n = sum_n R_n (up to
-epsilon). Two STFTs and a product replace the dense N x (T K) matrix.
+and summing over frames turns w^2 into D, so sum_{t,k} R[t, k] = sum_n x_n r_n = sum_n R_n. Two STFTs
+and a product replace the dense N x (T K) matrix.
 
-Epsilon: r_n = R_n / (x_n + epsilon * sign(x_n)) with sign(0) = +1, as zennit's epsilon rule does;
-epsilon is absolute (signal units, full scale 1.0), must be > 0 and is raised to the smallest normal
-number of the working dtype so the stabiliser never underflows to 0. Silence with zero relevance (what
-input-proportional rules give) projects to exactly zero; relevance on an exactly-zero sample stays
-finite, bounded by |R_n| / epsilon per sample, and is not conserved (no signal there to share it by).
-Samples no frame reconstructs (envelope D below torch's NOLA floor, e.g. the tail past the last frame
-with ``center=False``) cannot be expressed on the grid; their relevance is dropped.
+Silent samples. The ratio rule needs a signal to share a sample's relevance by: relevance on a sample whose
+value is (near) zero -- digital silence, zero padding, a zero crossing -- has no frequency content to go to,
+and dividing by the sample blows it up into huge bins of opposite sign that cancel in the sum (what
+composites with a Flat or ZBox first layer produce, since they put relevance on silence). So each sample's
+relevance is split with a stabiliser s relative to the clip's level (``silence_level`` x its RMS):
+
+    attributable A_n = R_n x_n^2 / (x_n^2 + s^2),   r_n = A_n / x_n = R_n x_n / (x_n^2 + s^2),
+    silent       U_n = R_n - A_n = R_n s^2 / (x_n^2 + s^2).
+
+The map decomposes A exactly (it sums to sum_n A_n); U is not smeared over frequencies but reported per
+frame (``Projection.silent``, shared over frames like the envelope shares a sample), so map plus silent
+track sum to the time-domain total. Samples well above the stabiliser are untouched (a sample at 10 s
+keeps 99 % of its relevance in the map); input-proportional rules put no relevance on silence, so for them
+U is negligible. Samples no frame reconstructs (envelope D below torch's NOLA floor, e.g. the tail past the
+last frame with ``center=False``) cannot be expressed on the grid; their relevance is dropped.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -47,19 +56,46 @@ from ..features.spectrogram import FeatureSpec
 # torch.istft refuses windows whose square envelope falls below this (NOLA); we drop those samples.
 ENVELOPE_FLOOR = 1e-11
 
+# The silence stabiliser, relative to the clip's RMS: a sample this far below the level (-40 dB) gives
+# half its relevance to the map and half to the silent track. Lower values leave more cancelling +/- bins
+# around near-zero samples of Flat/ZBox maps (benchmarks/bench_conservation.py measures both).
+SILENCE_LEVEL = 1e-2
+
+# The stabiliser never goes below this (an all-zero clip): s^2 stays a normal float32 number.
+_STABILISER_FLOOR = 1e-15
+
 # Framing.pad_mode follows torch.stft; numpy names some modes differently.
 _NUMPY_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
-def project_relevance(signal, relevance, spec: FeatureSpec, epsilon: float = 1e-12) -> np.ndarray:
+@dataclass(frozen=True)
+class Projection:
+    """Waveform relevance on a spectrogram grid: ``tf`` (..., n_bands, n_frames) holds what the signal's
+    frequencies carry; ``silent`` (..., n_frames) the relevance on (near-)silent samples, per frame;
+    ``silent_share`` (...) the part of the clip's total |relevance| that lies on silent samples."""
+
+    tf: np.ndarray
+    silent: np.ndarray
+    silent_share: np.ndarray
+
+
+def project_relevance(signal, relevance, spec: FeatureSpec, silence_level: float = SILENCE_LEVEL) -> np.ndarray:
     """Waveform relevance (..., n) on the spectrogram grid of ``spec``: (..., n_bands, n_frames).
 
-    ``signal`` and ``relevance`` are real arrays whose shapes broadcast and end in the same length
-    (e.g. one clip and relevance for several classes). The result is float32 when both inputs are
-    float32 (or narrower), otherwise float64; its sum over bands and frames equals the sum of
-    ``relevance`` up to epsilon (see the module docstring).
+    Only the attributable part (see the module docstring); ``project`` also returns the silent part.
     """
-    signal, relevance = _validated(signal, relevance, epsilon)
+    return project(signal, relevance, spec, silence_level).tf
+
+
+def project(signal, relevance, spec: FeatureSpec, silence_level: float = SILENCE_LEVEL) -> Projection:
+    """Waveform relevance (..., n) on the grid of ``spec``, split into time-frequency map and silent track.
+
+    ``signal`` and ``relevance`` are real arrays whose shapes broadcast and end in the same length
+    (e.g. one clip and relevance for several classes). The results are float32 when both inputs are
+    float32 (or narrower), otherwise float64; ``tf`` plus ``silent`` sum to the sum of ``relevance``
+    over the samples some frame reconstructs.
+    """
+    signal, relevance = _validated(signal, relevance, silence_level)
     framing = spec.framing
     signal_pad_mode = _numpy_pad_mode(framing)
     n_samples = signal.shape[-1]
@@ -67,21 +103,36 @@ def project_relevance(signal, relevance, spec: FeatureSpec, epsilon: float = 1e-
     n_frames = _n_frames(framing, n_samples + 2 * pad)
     batch_shape = np.broadcast_shapes(signal.shape[:-1], relevance.shape[:-1])
     if n_frames == 0:
-        return np.zeros((*batch_shape, spec.n_bands, 0), dtype=signal.dtype)
+        empty = np.zeros((*batch_shape, 0), dtype=signal.dtype)
+        return Projection(np.zeros((*batch_shape, spec.n_bands, 0), dtype=signal.dtype), empty, np.zeros(batch_shape))
 
-    stabiliser = np.copysign(max(epsilon, np.finfo(signal.dtype).tiny), signal).astype(signal.dtype)
-    ratio = relevance / (signal + stabiliser)
-    ratio *= _inverse_envelope(framing, n_frames, pad, n_samples, signal.dtype)
+    level = np.sqrt(np.mean(np.square(signal, dtype=np.float64), axis=-1, keepdims=True))
+    stabiliser = np.maximum(silence_level * level, _STABILISER_FLOOR).astype(signal.dtype)
+    denominator = np.square(signal) + np.square(stabiliser)
+    ratio = relevance * signal / denominator
+    silent = relevance * np.square(stabiliser) / denominator
+    silent_share = _share(
+        np.abs(silent).sum(axis=-1, dtype=np.float64), np.abs(relevance).sum(axis=-1, dtype=np.float64)
+    )
+    inverse_envelope = _inverse_envelope(framing, n_frames, pad, n_samples, signal.dtype)
+    ratio *= inverse_envelope
+    silent *= inverse_envelope
 
     window = framing.window_array().astype(signal.dtype)
     spectrum = _frame_spectra(_pad(signal, pad, signal_pad_mode), window, framing.hop_length)
     ratio_spectrum = _frame_spectra(_pad(ratio, pad, "constant"), window, framing.hop_length)
     cross = np.multiply(spectrum, np.conjugate(ratio_spectrum, out=ratio_spectrum), out=ratio_spectrum)
     per_bin = np.multiply(cross.real, _fold_scale(framing).astype(signal.dtype)[:, None])
-    return _BAND_PROJECTIONS[spec.kind](per_bin, spec)
+    silent_frames = _frames(_pad(silent, pad, "constant"), len(window), framing.hop_length) @ np.square(window)
+    return Projection(_BAND_PROJECTIONS[spec.kind](per_bin, spec), silent_frames, silent_share)
 
 
-def _validated(signal, relevance, epsilon: float) -> tuple[np.ndarray, np.ndarray]:
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    whole = np.broadcast_to(whole, part.shape)
+    return np.divide(part, whole, out=np.zeros(part.shape), where=whole > 0)
+
+
+def _validated(signal, relevance, silence_level: float) -> tuple[np.ndarray, np.ndarray]:
     """Both inputs as real float arrays of one dtype, or a ValueError naming what is wrong."""
     arrays = []
     for name, values in (("signal", signal), ("relevance", relevance)):
@@ -98,8 +149,8 @@ def _validated(signal, relevance, epsilon: float) -> tuple[np.ndarray, np.ndarra
         raise ValueError(
             f"signal shape {signal.shape} and relevance shape {relevance.shape} do not broadcast"
         ) from None
-    if not epsilon > 0:
-        raise ValueError(f"epsilon must be > 0 (it keeps silent samples finite), got {epsilon}")
+    if not silence_level > 0:
+        raise ValueError(f"silence_level must be > 0 (it keeps silent samples finite), got {silence_level}")
     dtype = np.result_type(signal.dtype, relevance.dtype, np.float32)
     signal, relevance = signal.astype(dtype, copy=False), relevance.astype(dtype, copy=False)
     for name, array in (("signal", signal), ("relevance", relevance)):
@@ -130,12 +181,17 @@ def _pad(samples: np.ndarray, pad: int, mode: str) -> np.ndarray:
     return np.pad(samples, widths, mode=mode)
 
 
+def _frames(padded: np.ndarray, length: int, hop: int) -> np.ndarray:
+    """(..., n_frames, length) views of the frames torch.stft cuts from a padded signal."""
+    return sliding_window_view(padded, length, axis=-1)[..., ::hop, :]
+
+
 def _frame_spectra(padded: np.ndarray, window: np.ndarray, hop: int) -> np.ndarray:
     """One-sided spectra (..., n_bins, n_frames) of windowed frames: torch.stft of a padded signal.
 
     Frames are laid out as columns so the FFT output already has the (bins, frames) layout we return.
     """
-    frames = sliding_window_view(padded, len(window), axis=-1)[..., ::hop, :].swapaxes(-1, -2)
+    frames = _frames(padded, len(window), hop).swapaxes(-1, -2)
     return scipy.fft.rfft(np.multiply(frames, window[:, None], order="C"), axis=-2, workers=-1)
 
 
