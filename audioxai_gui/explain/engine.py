@@ -150,13 +150,6 @@ class WindowBatch:
         """Per window, the logit of the class its relevance explains."""
         return self.logits[np.arange(len(self.targets)), self.targets]
 
-    @property
-    def conservation(self) -> np.ndarray:
-        """Per window: relevance sum over the whole window (padding included) over the explained logit."""
-        sums = self.relevance.reshape(len(self.targets), -1).sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (sums / self.explained_logits).astype(np.float32)
-
 
 def resolve_target_mode(target_mode: str | None, target: int | None, n_windows: int) -> str:
     """A given target means one class; otherwise each window for itself when there is more than one."""
@@ -165,6 +158,16 @@ def resolve_target_mode(target_mode: str | None, target: int | None, n_windows: 
     if target is not None:
         return "one_class"
     return target_mode or ("each_window" if n_windows > 1 else "one_class")
+
+
+def time_frequency_maps(input_kind: str, samples, relevance: np.ndarray, grid: FeatureSpec):
+    """(map, silent track per frame, silent share) shown for a model's relevance on a clip: a waveform
+    model's is projected (DFT-LRP), its relevance on silent samples kept apart; a spectrogram model's
+    relevance is its map, with nothing silent."""
+    if input_kind == "waveform":
+        projection = project(samples, relevance, grid)
+        return projection.tf.astype(np.float32), projection.silent.astype(np.float32), float(projection.silent_share)
+    return relevance, np.zeros(relevance.shape[-1], np.float32), 0.0
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,28 @@ class WindowPlan:
         """(n, window) views of the padded clip at the planned starts (all, or those at ``indices``)."""
         starts = self.starts if indices is None else self.starts[indices]
         return torch.from_numpy(self.pad(samples)).unfold(0, self.window, 1)[torch.from_numpy(starts)]
+
+
+def sums_on_clip(
+    card: ModelCard, plan: WindowPlan, relevance: np.ndarray, starts: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
+    """Per window (at ``starts``, default all planned), the relevance on the clip itself, leaving out the
+    zero padding around it (the conservation shown is about what the maps show); and the part of all
+    |relevance| that lies on the padding."""
+    starts = plan.starts if starts is None else starts
+    if card.input_kind == "waveform":
+        first, stop = plan.offset, plan.offset + plan.n_samples
+    else:
+        framing = card.features.framing
+        first = plan.offset // framing.hop_length
+        stop, starts = first + framing.n_frames(plan.n_samples), starts // framing.hop_length
+    positions = starts[:, None] + np.arange(relevance.shape[-1])
+    on_clip = (positions >= first) & (positions < stop)
+    per_position = relevance.reshape(len(starts), -1, relevance.shape[-1])
+    total_abs = float(np.abs(per_position).sum(dtype=np.float64))
+    padding_abs = float(np.abs(per_position).sum(axis=1, dtype=np.float64)[~on_clip].sum())
+    on_clip_sums = (per_position.sum(axis=1, dtype=np.float64) * on_clip).sum(axis=1)
+    return on_clip_sums, padding_abs / total_abs if total_abs > 0 else 0.0
 
 
 class _Stitcher:
@@ -302,16 +327,11 @@ class ExplanationEngine:
         if target is None:  # each window for itself: the clip is summarised by its most probable class
             target = int(np.argmax(probabilities.mean(axis=0)))
         explained = batch.explained_logits
-        on_clip, padding_share = self._sums_on_clip(card, plan, batch.relevance)
+        on_clip, padding_share = sums_on_clip(card, plan, batch.relevance)
         with np.errstate(divide="ignore", invalid="ignore"):
             window_conservation = (on_clip / explained).astype(np.float32)
         stitched = self._stitch(card, plan, grid, batch.relevance)
-        if card.input_kind == "waveform":
-            projection = project(samples, stitched, grid)
-            tf_relevance, tf_silent = projection.tf.astype(np.float32), projection.silent.astype(np.float32)
-            silent_share = float(projection.silent_share)
-        else:
-            tf_relevance, tf_silent, silent_share = stitched, np.zeros(stitched.shape[-1], np.float32), 0.0
+        tf_relevance, tf_silent, silent_share = time_frequency_maps(card.input_kind, samples, stitched, grid)
         return Explanation(
             model_name=card.name,
             input_kind=card.input_kind,
@@ -381,24 +401,6 @@ class ExplanationEngine:
                 if progress is not None:
                     progress(stop / len(windows))
         return WindowBatch(np.concatenate(relevance), np.concatenate(logits), np.concatenate(chosen).astype(np.int64))
-
-    @staticmethod
-    def _sums_on_clip(card: ModelCard, plan: WindowPlan, relevance: np.ndarray) -> tuple[np.ndarray, float]:
-        """Per window, the relevance on the clip itself, leaving out the zero padding around it (the
-        conservation shown is about what the maps show); and the part of all |relevance| on the padding."""
-        if card.input_kind == "waveform":
-            first, stop, starts = plan.offset, plan.offset + plan.n_samples, plan.starts
-        else:
-            framing = card.features.framing
-            first = plan.offset // framing.hop_length
-            stop, starts = first + framing.n_frames(plan.n_samples), plan.starts // framing.hop_length
-        positions = starts[:, None] + np.arange(relevance.shape[-1])
-        on_clip = (positions >= first) & (positions < stop)
-        per_position = relevance.reshape(len(starts), -1, relevance.shape[-1])
-        total_abs = float(np.abs(per_position).sum(dtype=np.float64))
-        padding_abs = float(np.abs(per_position).sum(axis=1, dtype=np.float64)[~on_clip].sum())
-        on_clip_sums = (per_position.sum(axis=1, dtype=np.float64) * on_clip).sum(axis=1)
-        return on_clip_sums, padding_abs / total_abs if total_abs > 0 else 0.0
 
     @staticmethod
     def _stitch(card: ModelCard, plan: WindowPlan, grid: FeatureSpec, relevance: np.ndarray) -> np.ndarray:

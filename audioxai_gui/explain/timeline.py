@@ -19,8 +19,15 @@ import torch
 
 from ..classifiers import LoadedModel
 from ..features import FeatureSpec
-from .engine import Explanation, ExplanationCancelled, WindowBatch, WindowPlan, resolve_target_mode
-from .projection import project_relevance
+from .engine import (
+    Explanation,
+    ExplanationCancelled,
+    WindowBatch,
+    WindowPlan,
+    resolve_target_mode,
+    sums_on_clip,
+    time_frequency_maps,
+)
 
 View = tuple[float, float] | None
 """The time range in view (seconds), or None for no preference."""
@@ -127,7 +134,9 @@ class Timeline:
             chosen = indices[fresh]
             self.logits[chosen] = batch.logits[fresh]
             self.targets[chosen] = batch.targets[fresh]
-            self.conservation[chosen] = batch.conservation[fresh]
+            on_clip, _ = sums_on_clip(self.card, self.plan, batch.relevance, self.plan.starts[indices])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self.conservation[chosen] = (on_clip / batch.explained_logits)[fresh]
             self.done[chosen] = True
 
     def probabilities(self) -> np.ndarray:
@@ -159,13 +168,12 @@ class Timeline:
                 relevance = (
                     self.total[plan.offset : plan.offset + plan.n_samples] / count[plan.offset :][: plan.n_samples]
                 )
-                tf_relevance = project_relevance(samples, relevance, grid).astype(np.float32)
             else:
                 framing = card.features.framing
                 first = plan.offset // framing.hop_length
                 stop = first + framing.n_frames(plan.n_samples)
                 relevance = (self.total[:, first:stop] / count[first:stop]).astype(np.float32)
-                tf_relevance = relevance
+            tf_relevance, tf_silent, silent_share = time_frequency_maps(card.input_kind, samples, relevance, grid)
             probabilities = self.probabilities()
             done = self.done.copy()
             targets, conservation, logits = self.targets.copy(), self.conservation.copy(), self.logits.copy()
@@ -191,6 +199,9 @@ class Timeline:
             target_mode=self.target_mode,
             window_targets=targets,
             window_conservation=conservation,
+            tf_silent=tf_silent,
+            silent_share=silent_share,
+            padded_samples=int(plan.padded_length - plan.n_samples),
         )
 
     # --- persistence (see cache.py) -------------------------------------------------------------
