@@ -31,7 +31,7 @@ from .augment import (
 )
 from .card import ModelCard
 from .fsdd import DEFAULT_FSDD, FSDD_CREDIT, Recording, load_fsdd
-from .training import TrainConfig, evaluate, save_model, train
+from .training import TrainConfig, evaluate, save_model, task_card, train
 from .voices import VOICE_LICENCES, synthetic_recordings
 
 CLASSES = [str(d) for d in range(10)]
@@ -56,19 +56,12 @@ def digit_augmentations(config: TrainConfig) -> Augmentations:
 
 
 def make_card(config: TrainConfig, name: str) -> ModelCard:
-    return ModelCard(
-        name=name,
+    return task_card(
+        config,
+        name,
         task="digits",
         task_title="Spoken digit recognition (0-9), English",
-        input_kind=config.input_kind,
-        architecture=config.architecture,
-        architecture_params=dict(config.architecture_params),
         classes=CLASSES,
-        sample_rate=config.sample_rate,
-        input_length=config.input_length,
-        weights=f"{name}.pt",
-        features=config.features,
-        default_composite="EpsilonPlus",
         data={**FSDD_CREDIT, "synthetic_voices": dict(VOICE_LICENCES)},
         license="CC BY-SA 4.0 (weights, trained on FSDD)",
     )
