@@ -52,3 +52,16 @@ def test_missing_synthesiser_is_named(monkeypatch):
     monkeypatch.setattr(voices.shutil, "which", lambda name: None)
     with pytest.raises(voices.SynthesiserMissingError, match="flite.*not installed.*apt-get install"):
         synthetic_recordings([Voice("flite", "slt")])
+
+
+def test_fine_tuning_starts_from_the_named_model_and_says_so(random_pair):
+    import torch
+
+    from audioxai_gui.classifiers.digits import _initial_weights
+
+    model = random_pair[0]
+    state, origin = _initial_weights(model.card.path)
+    expected = model.module.state_dict()
+    assert state.keys() == expected.keys()
+    assert all(torch.equal(state[k].cpu(), expected[k].cpu()) for k in state)
+    assert origin["weights_sha256"] == model.card.sha256
