@@ -116,8 +116,8 @@ def find_segments(
         span = sound[first_frame[index] : last_frame[stop - 1]]
         run_confidence = float(confidence[index:stop].mean())
         for on, off in _runs(span):
-            onset = (first_frame[index] + on) * frame / sample_rate
-            offset = (first_frame[index] + off) * frame / sample_rate
+            onset = float((first_frame[index] + on) * frame / sample_rate)  # plain floats: they reach Qt models
+            offset = float((first_frame[index] + off) * frame / sample_rate)
             candidates.append(Segment(onset, offset, classes[int(top[index])], run_confidence))
         index = stop
     return _suppress_overlaps(candidates)

@@ -15,6 +15,7 @@ EXTENSION_MODULES = {
     "annotation": "audioxai_gui.ui.annotation",
     "live": "audioxai_gui.ui.live",
     "help": "audioxai_gui.ui.help",
+    "tracks": "audioxai_gui.ui.tracks",
 }
 
 

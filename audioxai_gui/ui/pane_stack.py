@@ -53,6 +53,7 @@ class PaneStack(QtCore.QObject):
             ),
         }
         self.visible = dict.fromkeys(self.panes, True)
+        self.extra_rows: dict[str, tuple[pg.GraphicsItem, int]] = {}  # pane name -> (item shown below it, stretch)
         self.duration = 1.0
         self.selection: Selection | None = None
         self.cursor_time = 0.0
@@ -89,6 +90,16 @@ class PaneStack(QtCore.QObject):
                 self.layout.addItem(pane.side_item, row=row, col=1)
             self.layout.layout.setRowStretchFactor(row, PANE_STRETCH[name])
             row += 1
+            if name in self.extra_rows:
+                item, stretch = self.extra_rows[name]
+                self.layout.addItem(item, row=row, col=0)
+                self.layout.layout.setRowStretchFactor(row, stretch)
+                row += 1
+
+    def add_row_below(self, pane_name: str, item: pg.GraphicsItem, stretch: int = 1) -> None:
+        """Show ``item`` (an extension's plot on the shared time axis) right below a pane, in every layout."""
+        self.extra_rows[pane_name] = (item, stretch)
+        self.relayout()
 
     def set_visible(self, name: str, visible: bool) -> None:
         self.visible[name] = visible

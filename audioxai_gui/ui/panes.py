@@ -20,6 +20,7 @@ from . import colormaps
 from .clip import StagedSpectrogram
 from .freq_scale import FREQUENCY_SCALES, RowMapping, round_hz_ticks
 from .lod import ColumnPyramid, PeakPyramid
+from .time_axis import TimeAxisItem
 from .viewbox import TimeViewBox
 from .zoom_buttons import VerticalZoomButtons
 
@@ -55,11 +56,11 @@ class Pane(QtCore.QObject):
         self.name = name
         self.title = title
         self.view = TimeViewBox()
-        axis_items = {"left": left_axis} if left_axis is not None else {}
+        axis_items = {"bottom": TimeAxisItem()} | ({"left": left_axis} if left_axis is not None else {})
         self.plot = pg.PlotItem(viewBox=self.view, axisItems=axis_items)
         self.plot.setTitle(title, size="10pt")
         self.plot.titleLabel.setToolTip(f"{tip('pane_' + name)}\n\n{tip('red_blue')}")
-        self.plot.setLabel("bottom", "time", units="s")
+        self.plot.setLabel("bottom", "time (s)")
         self.plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         self.plot.setClipToView(True)
         self.plot.hideButtons()  # pyqtgraph's unlabelled "A" (auto-range): the zoom buttons and Ctrl+F replace it

@@ -1,0 +1,57 @@
+"""The shared time axis: plain seconds for short clips, h:mm:ss.mmm for long recordings, never "ks".
+
+pyqtgraph's default axis puts an SI prefix on seconds (an hour reads "1.5742 ks"); a recording's time is
+read on a clock. ``format_clock`` is the one formatter (tick labels, readouts, tooltips use it).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+
+CLOCK_FROM_S = 60.0
+"""Views reaching past this many seconds label their ticks as a clock."""
+
+
+def decimals_for(spacing: float) -> int:
+    """Digits after the point that tell ticks ``spacing`` seconds apart from each other (0..3)."""
+    if spacing <= 0:
+        return 3
+    return min(3, max(0, math.ceil(-math.log10(spacing) - 1e-9)))
+
+
+def format_clock(seconds: float, decimals: int = 3) -> str:
+    """``1:02:05.500`` (with hours), ``2:05.500`` (under an hour); negative values get a minus sign."""
+    sign = "-" if seconds < 0 else ""
+    scale = 10**decimals
+    total = round(abs(seconds) * scale)
+    whole, fraction = divmod(total, scale)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return sign + text + (f".{fraction:0{decimals}d}" if decimals else "")
+
+
+def format_time(seconds: float, span: float, decimals: int = 3) -> str:
+    """Seconds (``12.345``) when ``span`` (the longest time in view) is short, else the clock."""
+    if span < CLOCK_FROM_S:
+        return f"{seconds:.{decimals}f}"
+    return format_clock(seconds, decimals)
+
+
+class TimeAxisItem(pg.AxisItem):
+    """A bottom axis whose ticks read as seconds or as h:mm:ss.mmm (see module docstring)."""
+
+    def __init__(self, orientation: str = "bottom", **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+        self.setToolTip("time from the start of the recording: seconds, or h:mm:ss.mmm for long recordings")
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        span = max((abs(value) for value in values), default=0.0)
+        decimals = decimals_for(spacing)
+        label = "time (s)" if span < CLOCK_FROM_S else "time (h:mm:ss)" if span >= 3600 else "time (m:ss)"
+        if self.labelText != label:
+            self.setLabel(label)
+        return [format_time(value, span, decimals) for value in values]

@@ -1,0 +1,159 @@
+"""The prediction tracks plot: one row per model under the waveform, on the shared time axis.
+
+Each window is drawn over its own share of time (half a hop either side of its centre), coloured by its
+top class with the class's probability as opacity; a class label sits on runs wide enough to hold it;
+events are outlined; a red strip between the rows marks where the models disagree. Only the visible
+windows are painted, at most about one per pixel, so a pan costs the same on a minute and on an hour.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from ..panes import LEFT_AXIS_WIDTH
+from ..time_axis import TimeAxisItem
+from ..viewbox import TimeViewBox
+from .model import NO_SOUND, NOT_DONE, ModelTrack
+
+ROW_HEIGHT = 1.0
+MARK_HEIGHT = 0.3
+LABEL_MIN_PIXELS = 16
+NO_SOUND_COLOUR = QtGui.QColor(70, 70, 70)
+DISAGREEMENT_COLOUR = QtGui.QColor(255, 60, 60)
+EVENT_PEN = QtGui.QPen(QtGui.QColor(255, 255, 255), 0)
+ROLE_TICKS = {"waveform": "wave", "spectrogram": "spec"}
+TRACKS_TOOLTIP = (
+    "Prediction tracks: each model's top class per window over time (opacity = how sure it is; grey = no sound).\n"
+    "White outlines are sound events; red marks between the rows are where the two models disagree.\n"
+    "Hover for both models' top 3; ] and [ jump to the next / previous event, } and { to disagreements."
+)
+
+
+def class_colour(index: int, n_classes: int) -> QtGui.QColor:
+    """A distinct, stable hue per class (evenly spaced around the colour wheel)."""
+    return QtGui.QColor.fromHsvF((index * 0.618034) % 1.0, 0.75, 0.95)
+
+
+class TrackItem(pg.GraphicsObject):
+    """Paints the tracks (rows from the top: ``tracks[0]``, the disagreement strip, ``tracks[1]``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tracks: list[ModelTrack] = []
+        self.marks: list[tuple[float, float]] = []
+        self.duration = 1.0
+
+    def set_data(self, tracks: list[ModelTrack], marks: list[tuple[float, float]], duration: float) -> None:
+        self.prepareGeometryChange()
+        self.tracks, self.marks, self.duration = tracks, marks, duration
+        self.update()
+
+    def row_bottom(self, row: int) -> float:
+        """y of row ``row``'s bottom edge (row 0 on top)."""
+        return (len(self.tracks) - 1 - row) * (ROW_HEIGHT + MARK_HEIGHT)
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt's name)
+        height = max(1, len(self.tracks)) * (ROW_HEIGHT + MARK_HEIGHT)
+        return QtCore.QRectF(0.0, 0.0, self.duration, height)
+
+    def paint(self, painter: QtGui.QPainter, *args) -> None:
+        view = self.getViewBox()
+        if view is None or not self.tracks:
+            return
+        x0, x1 = view.viewRange()[0]
+        pixels = max(1.0, view.width())
+        for row, track in enumerate(self.tracks):
+            self._paint_track(painter, track, self.row_bottom(row), x0, x1, pixels)
+        if len(self.tracks) > 1:
+            y = self.row_bottom(0) - MARK_HEIGHT
+            for start, end in self.marks:
+                if end >= x0 and start <= x1:
+                    painter.fillRect(
+                        QtCore.QRectF(start, y + 0.05, end - start, MARK_HEIGHT - 0.1), DISAGREEMENT_COLOUR
+                    )
+
+    def _paint_track(self, painter, track: ModelTrack, y: float, x0: float, x1: float, pixels: float) -> None:
+        centres = track.centres
+        if centres.size == 0:
+            return
+        half = (centres[1] - centres[0]) / 2 if centres.size > 1 else (track.times[0, 1] - track.times[0, 0]) / 2
+        first = max(0, int(np.searchsorted(centres, x0 - half)) - 1)
+        stop = min(centres.size, int(np.searchsorted(centres, x1 + half)) + 1)
+        step = max(1, int((stop - first) / pixels))
+        top, confidence = track.top, track.confidence
+        n_classes = len(track.classes)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        for index in range(first, stop, step):
+            cls = int(top[index])
+            if cls == NOT_DONE:
+                continue
+            if cls == NO_SOUND:
+                colour = NO_SOUND_COLOUR
+            else:
+                colour = QtGui.QColor(class_colour(cls, n_classes))
+                colour.setAlphaF(float(np.clip(confidence[index], 0.15, 1.0)))
+            left = centres[index] - half
+            painter.fillRect(QtCore.QRectF(left, y, 2 * half * step, ROW_HEIGHT), colour)
+        painter.setPen(EVENT_PEN)
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        seconds_per_pixel = (x1 - x0) / pixels
+        for segment in track.segments:
+            if segment.offset >= x0 and segment.onset <= x1:
+                width = max(segment.offset - segment.onset, seconds_per_pixel)
+                painter.drawRect(QtCore.QRectF(segment.onset, y, width, ROW_HEIGHT))
+        self._paint_labels(painter, track, y, first, stop, half, x1 - x0, pixels)
+
+    def _paint_labels(self, painter, track: ModelTrack, y, first, stop, half, span, pixels) -> None:
+        """Class names on runs of one class that are wide enough (drawn unscaled, in device coordinates)."""
+        top = track.top[first:stop]
+        if top.size == 0 or (stop - first) > pixels / 4:
+            return
+        pixels_per_second = pixels / span
+        transform = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(QtGui.QPen(QtGui.QColor(0, 0, 0)))
+        run_start = 0
+        for position in range(1, top.size + 1):
+            if position < top.size and top[position] == top[run_start]:
+                continue
+            cls = int(top[run_start])
+            width = (position - run_start) * 2 * half * pixels_per_second
+            if cls >= 0 and width >= LABEL_MIN_PIXELS:
+                centre = (track.centres[first + run_start] + track.centres[first + position - 1]) / 2
+                point = transform.map(QtCore.QPointF(centre, y + ROW_HEIGHT / 2))
+                rect = QtCore.QRectF(point.x() - width / 2, point.y() - 8, width, 16)
+                painter.drawText(rect, QtCore.Qt.AlignmentFlag.AlignCenter, track.classes[cls])
+            run_start = position
+        painter.restore()
+
+
+class TracksPlot(pg.PlotItem):
+    """The plot holding the TrackItem, linked in time to the panes, with one y tick per model."""
+
+    def __init__(self, time_view: pg.ViewBox):
+        self.time_viewbox = TimeViewBox()
+        super().__init__(viewBox=self.time_viewbox, axisItems={"bottom": TimeAxisItem()})
+        self.hideAxis("bottom")
+        self.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+        self.setMaximumHeight(90)
+        self.setMinimumHeight(60)
+        self.items_ = TrackItem()
+        self.addItem(self.items_)
+        self.time_viewbox.setXLink(time_view)
+        self.time_viewbox.setMouseEnabled(x=True, y=False)
+        self.time_viewbox.setMenuEnabled(False)
+        self.setToolTip(TRACKS_TOOLTIP)
+        self.time_viewbox.sigXRangeChanged.connect(lambda *_: self.items_.update())
+
+    def set_tracks(self, tracks: list[ModelTrack], marks, duration: float) -> None:
+        self.items_.set_data(tracks, marks, duration)
+        height = max(1, len(tracks)) * (ROW_HEIGHT + MARK_HEIGHT)
+        self.time_viewbox.setYRange(0, height - MARK_HEIGHT, padding=0.02)
+        ticks = [
+            (self.items_.row_bottom(row) + ROW_HEIGHT / 2, ROLE_TICKS.get(t.role, t.role))
+            for row, t in enumerate(tracks)
+        ]
+        self.getAxis("left").setTicks([ticks])

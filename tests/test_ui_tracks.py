@@ -1,0 +1,119 @@
+"""Prediction tracks on a 30 s recording of ten FSDD digits; the h:mm:ss time axis."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PySide6 import QtWidgets
+
+from audioxai_gui.annotate.formats import read_regions
+from audioxai_gui.audio import save_wav
+from audioxai_gui.audio.compose import compose_recording, fsdd_test_clips
+from audioxai_gui.ui.time_axis import TimeAxisItem, format_clock, format_time
+from tests.ui_support import make_backend, new_window, wait_explained
+
+RATE = 8000
+
+
+@pytest.fixture(scope="module")
+def digits(fsdd_dir, tmp_path_factory):
+    recording = compose_recording(fsdd_test_clips(fsdd_dir, 10, "lucas"), RATE, gap_s=2.0, lead_s=1.0, length_s=30.0)
+    path = tmp_path_factory.mktemp("tracks") / "digits.wav"
+    save_wav(path, recording.samples, RATE)
+    return path, recording
+
+
+@pytest.fixture(scope="module")
+def backend(shipped_pair):
+    from audioxai_gui.explain.engine import ExplanationEngine
+
+    return make_backend(ExplanationEngine("cpu"), shipped_pair)
+
+
+class _ModuleBot:
+    """Just enough of qtbot for a window shared by the module's tests (explaining it once is slow here)."""
+
+    def addWidget(self, widget):  # noqa: N802 (qtbot's name)
+        pass
+
+    def waitUntil(self, condition, timeout):  # noqa: N802
+        deadline = time.monotonic() + timeout / 1000
+        while not condition():
+            assert time.monotonic() < deadline, "timed out waiting for the window"
+            QtWidgets.QApplication.processEvents()
+            time.sleep(0.01)
+
+
+@pytest.fixture(scope="module")
+def window(qapp, digits, backend, tmp_path_factory):
+    bot = _ModuleBot()
+    window = new_window(bot, tmp_path_factory.mktemp("window"), backend)
+    window.open_file(digits[0])
+    wait_explained(bot, window)
+    yield window
+    window.close()
+
+
+def test_tracks_name_the_digits_with_their_onsets(window, digits):
+    _, recording = digits
+    tracks = window.extensions["tracks"].tracks
+    assert set(tracks) == {"waveform", "spectrogram"}
+    for track in tracks.values():
+        found = sum(
+            any(s.label == label and abs(s.onset - onset) <= 0.25 for s in track.segments)
+            for onset, label in zip(recording.onsets, recording.labels, strict=True)
+        )
+        assert found >= 8
+        silent = track.window_at(recording.offsets[0] + 1.0)  # the middle of the first gap
+        assert track.label_at(track.centres[silent]) == "no sound"
+
+
+def test_hover_names_both_models_top_three(window, digits):
+    _, recording = digits
+    text = window.extensions["tracks"].describe(recording.onsets[3] + 0.2)
+    assert "waveform model: 3" in text and "spectrogram model: 3" in text
+    assert text.count("%") == 6
+
+
+def test_event_keys_walk_the_events_and_the_class_panel_follows(window, digits):
+    _, recording = digits
+    tracks = window.extensions["tracks"]
+    window.stack.set_cursor(0.0)
+    first = tracks.jump("event", True)
+    assert first == pytest.approx(recording.onsets[0], abs=0.25)
+    assert window.stack.cursor_time == pytest.approx(first)
+    second = tracks.jump("event", True)
+    assert second == pytest.approx(recording.onsets[1], abs=0.25)
+    assert tracks.jump("event", False) == pytest.approx(first)
+    window.stack.set_cursor(recording.onsets[7] + 0.2)
+    shown = window.class_panel.explanations["spectrogram"]
+    assert shown.classes[shown.target] == "7"  # the panel shows the window under the cursor, not the clip
+    assert window.class_panel.agreement.text().endswith("“7”")
+
+
+def test_events_export_and_become_regions(window, tmp_path):
+    tracks = window.extensions["tracks"]
+    for name in ("dcase", "audacity", "raven"):
+        for path in tracks.export_events(tmp_path, name):
+            role = path.name.split(".")[2]
+            regions = read_regions(path).regions
+            expected = tracks.tracks[role].segments
+            assert [r.label for r in regions] == [s.label for s in expected]
+            np.testing.assert_allclose([r.start for r in regions], [s.onset for s in expected], atol=1e-6)
+    annotation = window.extensions["annotation"]
+    before = len(list(annotation.document))
+    added = tracks.events_to_regions()
+    assert added == sum(len(t.segments) for t in tracks.tracks.values())
+    assert len(list(annotation.document)) == before + added
+
+
+def test_time_axis_reads_seconds_then_a_clock_never_ks():
+    assert format_clock(3725.5) == "1:02:05.500"
+    assert format_clock(65.25, 2) == "1:05.25"
+    assert format_time(12.5, 30.0, 1) == "12.5"
+    axis = TimeAxisItem()
+    assert axis.tickStrings([0.0, 1800.0, 3600.0], 1.0, 1800.0) == ["0:00", "30:00", "1:00:00"]
+    assert axis.labelText == "time (h:mm:ss)"
+    assert axis.tickStrings([1.0, 1.5], 1.0, 0.5) == ["1.0", "1.5"]
