@@ -9,6 +9,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("AUDIOXAI_DEVICE", "cpu")
+os.environ.setdefault("AUDIOXAI_CACHE", "off")  # tests that use the explanation cache give it a temp folder
 
 REPO = Path(__file__).resolve().parents[1]
 FSDD = REPO.parent / "shared" / "data" / "fsdd"

@@ -35,6 +35,7 @@ from .export import ExportError, export_relevance, export_view
 from .notifications import NotificationBar
 from .pane_stack import PaneStack
 from .playback import PlaybackController
+from .progressive import RecordingExplainer
 from .selection_bar import SelectionBar
 from .worker import TaskRunner
 
@@ -86,6 +87,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._connect()
+        self.explainer = RecordingExplainer(self)  # long clips: visible windows first, resumable, cached
         from .extensions import install_extensions
 
         self.extensions = install_extensions(self)
@@ -410,7 +412,7 @@ class MainWindow(QtWidgets.QMainWindow):
         grid = self.backend.models["spectrogram"].card.features
         samples = clip.samples_at(model.card.sample_rate)
 
-        def job(progress, cancelled):
+        def one_window_job(progress, cancelled):
             explanation = engine.explain(
                 model,
                 samples,
@@ -422,6 +424,8 @@ class MainWindow(QtWidgets.QMainWindow):
             )
             return prepare_display(explanation, clip, cancelled)
 
+        several_windows = len(samples) > model.card.input_length
+        job = self.explainer.job(role, model, clip, target, composite, grid) if several_windows else one_window_job
         channel = f"explain:{role}"
         self._progress[channel] = 0.0
         self.runner.submit(
@@ -439,13 +443,16 @@ class MainWindow(QtWidgets.QMainWindow):
         for widget in (self.progress, self.cancel_button):
             widget.setVisible(bool(active))
         if active:
-            self.progress.setValue(round(1000 * sum(active) / len(active)))
+            overall = self.explainer.progress() if self.explainer.timelines else sum(active) / len(active)
+            self.progress.setValue(round(1000 * overall))
+            self.explainer.show_progress()
 
     def cancel_explanations(self) -> None:
         for role in ROLES:
             self.runner.cancel(f"explain:{role}")
         self._show_progress("", 0.0)
-        self.statusBar().showMessage("explanation cancelled", 5000)
+        self.explainer.cancelled()
+        self.statusBar().showMessage("explanation cancelled: what is done stays; Resume finishes the rest", 5000)
 
     def _explanation_failed(self, role: str, exc: BaseException) -> None:
         self._show_progress(f"explain:{role}", 1.0)

@@ -1,0 +1,190 @@
+"""Long recordings explained the way they are looked at: the windows in view first, the rest behind.
+
+For a clip of several model windows the window's explain job runs through here: each model's ``Timeline``
+(explain/timeline.py) is filled a batch at a time, the windows in view first (the view is read before every
+batch, so the newest view wins); what is done is drawn as soon as the view's windows are complete and then
+every few seconds; Cancel keeps it on screen and Resume computes only what is missing; the on-disk cache
+(explain/cache.py) makes a reopened recording appear at once. One progress figure covers both models, so it
+never goes backwards, and comes with an estimate of the time left.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6 import QtCore, QtWidgets
+
+from .clip import prepare_display
+
+PUBLISH_EVERY_S = 3.0
+"""At most this often (besides when the view's windows are complete) is the partial result redrawn."""
+PUBLISH_COST_FACTOR = 4.0
+"""...and never more often than this many times what preparing the last drawing cost, so drawing stays a
+small share of the work on an hour-long file."""
+
+
+def format_eta(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s left"
+    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s left"
+
+
+class RecordingExplainer(QtCore.QObject):
+    """Per recording and model: the timeline, its cache entry, and the job that fills it (see module doc)."""
+
+    partial = QtCore.Signal(str, object, object)  # role, run token, ExplanationDisplay
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.view: tuple[float, float] | None = None
+        self.timelines: dict[str, object] = {}  # role -> Timeline of the current clip and rules
+        self.keys: dict[str, str] = {}
+        self._tokens: dict[str, object] = {}
+        self._digests: dict[tuple[int, int], str] = {}
+        self._digest_lock = threading.Lock()
+        self._started: float | None = None
+        self._done_at_start = 0
+        self.cache = None
+        window.stack.time_view.sigXRangeChanged.connect(self._view_moved)
+        self.partial.connect(self._show_partial)
+        self.resume_button = QtWidgets.QPushButton("Resume")
+        self.resume_button.setToolTip("Explain the windows still missing (those already explained are kept)")
+        self.resume_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.resume_button.hide()
+        self.resume_button.clicked.connect(self.resume)
+        window.statusBar().addPermanentWidget(self.resume_button)
+        window.clipShown.connect(self._new_clip)
+
+    # --- state --------------------------------------------------------------------------------
+    def _new_clip(self, clip) -> None:
+        self.timelines, self.keys, self._tokens = {}, {}, {}
+        self._digests = {}
+        self._started = None
+        self.resume_button.hide()
+
+    def _view_moved(self, *_) -> None:
+        start, end = self.window.stack.time_range()
+        self.view = (float(start), float(end))
+
+    def progress(self) -> float:
+        """Both models together: explained windows over all windows (never goes backwards)."""
+        timelines = list(self.timelines.values())
+        total = sum(t.n_windows for t in timelines)
+        return sum(int(t.done.sum()) for t in timelines) / total if total else 0.0
+
+    def eta_text(self) -> str:
+        timelines = list(self.timelines.values())
+        done = sum(int(t.done.sum()) for t in timelines)
+        missing = sum(t.n_windows for t in timelines) - done
+        fresh = done - self._done_at_start
+        if self._started is None or fresh <= 0 or missing <= 0:
+            return ""
+        rate = fresh / (time.perf_counter() - self._started)
+        return format_eta(missing / rate)
+
+    def _digest(self, clip, rate: int) -> str:
+        from ..explain.cache import audio_hash
+
+        with self._digest_lock:
+            key = (id(clip), rate)
+            if key not in self._digests:
+                self._digests[key] = audio_hash(clip.samples_at(rate))
+            return self._digests[key]
+
+    # --- the job ------------------------------------------------------------------------------
+    def timeline_for(self, role: str, model, clip, target: int | None, composite: str):
+        """The role's timeline for these rules: the current one if the rules are unchanged (Resume), else new."""
+        from ..explain.timeline import Timeline
+
+        composite = composite or model.card.default_composite
+        current = self.timelines.get(role)
+        if (
+            current is not None
+            and current.card is model.card
+            and current.composite == composite
+            and current.target == target
+            and current.plan.n_samples == len(clip.samples_at(model.card.sample_rate))
+        ):
+            return current
+        timeline = Timeline.create(model.card, len(clip.samples_at(model.card.sample_rate)), composite, target)
+        self.timelines[role] = timeline
+        self.keys.pop(role, None)
+        return timeline
+
+    def job(self, role: str, model, clip, target: int | None, composite: str, grid):
+        """A TaskRunner job explaining ``clip`` with ``model`` progressively; returns the full display."""
+        from ..explain.cache import ExplanationCache
+        from ..explain.engine import ExplanationCancelled
+        from ..explain.timeline import explain_timeline
+
+        engine = self.window.backend.engine
+        timeline = self.timeline_for(role, model, clip, target, composite)
+        samples = clip.samples_at(model.card.sample_rate)
+        token = self._tokens[role] = object()
+        cache = self.cache if self.cache is not None else ExplanationCache()
+        if self._started is None:
+            self._started = time.perf_counter()
+            self._done_at_start = sum(int(t.done.sum()) for t in self.timelines.values())
+        self.resume_button.hide()
+
+        def run(progress, cancelled):
+            if role not in self.keys:
+                self.keys[role] = cache.key(self._digest(clip, model.card.sample_rate), timeline)
+                if not timeline.done.all() and cache.load(self.keys[role], timeline):
+                    self._done_at_start = sum(int(t.done.sum()) for t in self.timelines.values())
+            state = {"published": 0.0, "cost": 0.0, "view": None}
+
+            def publish() -> None:
+                started = time.perf_counter()
+                display = prepare_display(timeline.explanation(samples, grid), clip, cancelled)
+                state["published"], state["cost"] = time.perf_counter(), time.perf_counter() - started
+                self.partial.emit(role, token, display)
+
+            def on_batch(_timeline) -> None:
+                progress(self.progress())
+                view = self.view
+                view_done = view is not None and timeline.done[timeline.windows_in(view)].all()
+                since = time.perf_counter() - state["published"]
+                if view_done and state["view"] != view:
+                    state["view"] = view
+                    publish()
+                elif since > max(PUBLISH_EVERY_S, PUBLISH_COST_FACTOR * state["cost"]) and not timeline.done.all():
+                    publish()
+
+            try:
+                explain_timeline(engine, model, samples, timeline, lambda: self.view, cancelled, on_batch)
+            except ExplanationCancelled:
+                cache.save(self.keys[role], timeline)
+                if self._tokens.get(role) is token:
+                    publish()  # Cancel keeps what is done on screen
+                raise
+            cache.save(self.keys[role], timeline)
+            progress(self.progress())
+            return prepare_display(timeline.explanation(samples, grid), clip, cancelled)
+
+        return run
+
+    def _show_partial(self, role: str, token, display) -> None:
+        if self._tokens.get(role) is not token or self.window.clip is None:
+            return  # a newer run (other rules, other clip) has started since
+        self.window._show_explanation(role, display)
+        if not all(t.done.all() for t in self.timelines.values()) and not self.window.runner.pending("explain:"):
+            self.resume_button.show()
+
+    def show_progress(self) -> None:
+        """Progress bar text: the percentage and, once there is a rate, the time left."""
+        eta = self.eta_text()
+        self.window.progress.setFormat("explaining %p%" + (f" · {eta}" if eta else ""))
+
+    def resume(self) -> None:
+        self.resume_button.hide()
+        self._started = None
+        self.window.explain_all()
+
+    def cancelled(self) -> None:
+        """After Cancel: what is done stays on screen (published by the job); offer Resume if anything is left."""
+        self._started = None
+        if self.timelines and not all(t.done.all() for t in self.timelines.values()):
+            self.resume_button.show()
