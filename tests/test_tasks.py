@@ -108,13 +108,14 @@ def test_cli_lists_tasks_and_names_the_known_ones_for_an_unknown_task(capsys):
 
     assert main(["models"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("digits: Spoken digit recognition") and "waveform     fsdd-audionet" in out
+    assert "\ndigits: Spoken digit recognition" in "\n" + out and "waveform     fsdd-audionet" in out
     assert main(["models", "--task", "digits", "--json"]) == 0
     (record,) = json.loads(capsys.readouterr().out)
     assert record["task"] == "digits" and record["models"]["spectrogram"][0]["name"] == "fsdd-alexnet"
     for argv in (["models"], ["explain", "clip.wav"], ["agreement", "folder"]):
         assert main([*argv, "--task", "nope"]) == EXIT_USAGE
-        assert "unknown task 'nope'; known tasks: digits" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "unknown task 'nope'; known tasks: " in err and "digits: Spoken digit" in err
 
 
 def test_sessions_and_region_sidecars_remember_their_task(tmp_path):
