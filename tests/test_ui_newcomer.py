@@ -86,6 +86,9 @@ def test_docks_split_again_when_there_is_room(window, qtbot):
     assert all(dock.isVisible() for dock in window.right_docks)
     classes, settings = (dock.geometry() for dock in window.right_docks)
     assert not classes.intersects(settings)
+    for dock in window.right_docks:  # each gets the room its contents want: no scroll bar on the class bars
+        scroll = dock.widget()
+        assert scroll.viewport().height() >= scroll.widget().sizeHint().height(), dock.objectName()
 
 
 @pytest.mark.parametrize("size", LAPTOP_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

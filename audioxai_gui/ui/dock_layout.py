@@ -54,6 +54,7 @@ class RightColumn(QtCore.QObject):
         self._timer = QtCore.QTimer(self, singleShot=True, interval=ARRANGE_DELAY_MS)
         self._timer.timeout.connect(self.arrange)
         window.installEventFilter(self)
+        window.explanationShown.connect(lambda _role: self._timer.start())  # the class bars arrive
         for dock in docks:  # contents that grow (the class bars arrive) may no longer fit
             inner = dock.widget().widget() if isinstance(dock.widget(), QtWidgets.QScrollArea) else dock.widget()
             inner.installEventFilter(self)
@@ -97,6 +98,20 @@ class RightColumn(QtCore.QObject):
             self.set_tabbed(True)
         elif self.tabbed and wanted + SPLIT_MARGIN < available:
             self.set_tabbed(False)
+        if not self.tabbed:
+            self.give_each_its_height()
+
+    def give_each_its_height(self) -> None:
+        """Split: each dock but the last gets the height its contents want, the last the rest (Qt would share
+        the height evenly, scrolling the class bars while the settings below had room to spare)."""
+        docks = [dock for dock in self.docks if not dock.isFloating() and dock.isVisible()]
+        if len(docks) < 2:
+            return
+        heights = [contents_height(dock) for dock in docks]
+        column = sum(dock.height() for dock in docks)
+        heights[-1] = max(heights[-1], column - sum(heights[:-1]))  # Qt scales the sizes to fill the column
+        if any(dock.height() < height for dock, height in zip(docks, heights, strict=True)):
+            self.window.resizeDocks(docks, heights, QtCore.Qt.Orientation.Vertical)
 
     def set_tabbed(self, tabbed: bool) -> None:
         first, *others = [dock for dock in self.docks if not dock.isFloating()] or [None]
