@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+BIAS_FREE_SUFFIX = "-NoBias"  # explain.composites.BIAS_FREE_SUFFIX, repeated so this module never imports torch
+
 
 @dataclass(frozen=True)
 class Term:
@@ -40,7 +42,14 @@ TERMS: dict[str, Term] = {
     "colour_bar": Term(
         "Colour bar",
         "The relevance value each colour stands for. Values beyond the ends are clipped to the end colour "
-        "(see 'Clip at percentile').",
+        "(see 'Clip at percentile'). When it reads '% of map |R|': each bin's share of the map's total "
+        "|relevance|, in percent.",
+    ),
+    "silent_samples": Term(
+        "Silent samples",
+        "Relevance on samples that are (nearly) silent — digital silence, zero padding, zero crossings — has no "
+        "frequency to go to, so it is not put into the time-frequency map; the map's title says what share of "
+        "the relevance lies there. Flat and Box rules put relevance on silence; EpsilonPlus gives it none.",
     ),
     "amplitude": Term(
         "Amplitude",
@@ -68,11 +77,11 @@ TERMS: dict[str, Term] = {
     ),
     "conservation": Term(
         "Conservation",
-        "The sum of all relevance divided by the model's score (logit) for the explained class: 1.00 would mean "
-        "the map accounts for the whole score. It is rarely 1, because part of the score goes to the network's "
-        "bias terms and to the stabilising epsilon of the rules, never to the input. Far from 1 or negative "
-        "usually means the score itself is near zero (a small number divides). It checks the map; it does not "
-        "grade the model.",
+        "The relevance on the clip divided by the model's score (logit) for the explained class: 1.00 means the "
+        "map accounts for the whole score. It is rarely 1: the network's bias terms keep a part (the '-NoBias' "
+        "rules give them none), the epsilon rule absorbs a little, and relevance on the zero padding around a "
+        "short clip is not shown. A negative total is flagged with ⚠: the clip as a whole counts against the "
+        "class. It checks the map; it does not grade the model.",
     ),
     # --- explanation settings ----------------------------------------------------------------------------------
     "composite": Term(
@@ -104,6 +113,13 @@ TERMS: dict[str, Term] = {
         "Favours positive evidence in the middle layers and respects the input's value range in the first one. "
         "Use it to compare with the default when you doubt a map.",
     ),
+    "composite:-NoBias": Term(
+        "The '-NoBias' twins",
+        "Same rules as the rule set named before '-NoBias', but the network's bias terms get no share: all of the "
+        "class score is passed down to the input, so conservation is about 1.00 when the clip fills the model's "
+        "window. Around a short clip the zero padding still drives part of the score through the biases, and "
+        "that part cannot reach the samples. Use them when the map must account for the whole score.",
+    ),
     "colormap": Term(
         "Colour map", "The colours used for relevance; all of them put 'against' and 'for' at opposite ends."
     ),
@@ -120,7 +136,9 @@ TERMS: dict[str, Term] = {
     ),
     "shared_scale": Term(
         "Same colour scale",
-        "Both spectrogram panes use one colour scale, so equal colours mean equal relevance in both models.",
+        "Each map is shown as shares of its own total |relevance| (percent per bin), because the two models' raw "
+        "values measure different things (dB bins vs STFT coefficients). With this on, one colour means the same "
+        "share in both maps.",
     ),
     "frequency_axis": Term(
         "Frequency axis",
@@ -226,6 +244,7 @@ GUIDE: list[tuple[str, list[str]]] = [
         [
             "composite",
             *(key for key in TERMS if key.startswith("composite:")),
+            "silent_samples",
             "sign_filter",
             "clip_percentile",
             "shared_scale",
@@ -254,7 +273,10 @@ def tip(key: str) -> str:
 
 
 def composite_tip(name: str) -> str:
-    """The plain sentence for a composite, or the general one for a composite this glossary does not know."""
+    """The plain sentence for a composite: a '-NoBias' twin gets its base rule set's sentence and the twins' one;
+    a composite this glossary does not know gets the general sentence."""
+    if name.endswith(BIAS_FREE_SUFFIX):
+        return f"{composite_tip(name.removesuffix(BIAS_FREE_SUFFIX))} {TERMS['composite:-NoBias'].text}"
     term = TERMS.get(f"composite:{name}")
     return term.text if term else tip("composite")
 

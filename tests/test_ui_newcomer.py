@@ -6,6 +6,7 @@ import pytest
 import soundfile as sf
 from PySide6 import QtCore, QtWidgets
 
+from audioxai_gui import glossary
 from audioxai_gui.glossary import GUIDE, TERMS, composite_tip, guide_html
 from audioxai_gui.resources import EXAMPLE_AUDIO
 from audioxai_gui.ui.pane_stack import Selection
@@ -120,11 +121,16 @@ def test_the_guide_and_the_tooltips_say_the_same_words(window, qtbot):
         assert heading in html
         for key in keys:
             assert TERMS[key].text in html
+    from audioxai_gui.explain.composites import BIAS_FREE_SUFFIX
+
+    assert BIAS_FREE_SUFFIX == glossary.BIAS_FREE_SUFFIX
+    combo = window.controls.composites["waveform"]
     for name in COMPOSITES:  # every rule set the user can pick has its own plain sentence, not the generic one
         assert composite_tip(name) != TERMS["composite"].text, name
-        combo = window.controls.composites["waveform"]
-        index = combo.findText(name)
-        assert combo.itemData(index, QtCore.Qt.ItemDataRole.ToolTipRole) == composite_tip(name)
+        index = combo.findData(name) if combo.findData(name) >= 0 else combo.findText(name)  # data: the name
+        assert index >= 0 and combo.itemData(index, QtCore.Qt.ItemDataRole.ToolTipRole) == composite_tip(name)
+        if name.endswith(BIAS_FREE_SUFFIX):
+            assert TERMS["composite:-NoBias"].text in composite_tip(name)
     for term in ("conservation", "relevance_mass", "rank_accuracy", "chance", "live_counters"):
         assert TERMS[term].text in html
     conservation_tip = window.class_panel.columns["waveform"].summary.toolTip()
