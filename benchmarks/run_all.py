@@ -24,6 +24,7 @@ SUITES = {
     "gui": ("benchmarks.bench_gui", "Analysis window (issue 3)"),
     "live": ("benchmarks.bench_live", "Live microphone latency (issue 4)"),
     "live_memory": ("benchmarks.bench_live_memory", "Live pipeline memory (issue 4)"),
+    "long": ("benchmarks.bench_long", "Long recordings (issue 12)"),
 }
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

@@ -131,3 +131,19 @@ def test_view_first_cancel_resume_and_reopen_from_the_cache(qtbot, tmp_path, mod
         second.displays["spectrogram"].explanation.window_probabilities,
         window.displays["spectrogram"].explanation.window_probabilities,
     )
+
+
+def test_the_waveform_shows_before_the_models_are_loaded(qtbot, tmp_path, ten_minutes):
+    from PySide6 import QtCore
+
+    from audioxai_gui.ui.main_window import MainWindow
+
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_file(ten_minutes[0])  # no backend yet: torch and the models are still loading
+    qtbot.waitUntil(lambda: window.stack.panes["waveform"].peaks is not None, timeout=TIMEOUT_MS)
+    assert window.backend is None
+    assert window.stack.duration == pytest.approx(60 * MINUTES)
+    assert "ten_minutes.wav" in window.windowTitle()

@@ -216,6 +216,8 @@ class MainWindow(QtWidgets.QMainWindow):
         then open ``path`` (None: the task's built-in example)."""
         self._pending_open = Path(path) if path is not None else None
         self._open_example = path is None
+        if path is not None:
+            self._preview_audio(Path(path))
         self.statusBar().showMessage("loading models…")
         QtCore.QTimer.singleShot(HEAVY_IMPORT_DELAY_MS, lambda: self._load_backend(wanted_models, task))
 
@@ -344,6 +346,7 @@ class MainWindow(QtWidgets.QMainWindow):
         path = Path(path)
         if self.backend is None:
             self._pending_open = path
+            self._preview_audio(path)
             return
         remembered = sidecar_task(path) if switch_task else ""
         if remembered and remembered != self.backend.task.id:
@@ -358,6 +361,24 @@ class MainWindow(QtWidgets.QMainWindow):
             lambda progress, cancelled: open_clip(path, rates),
             on_done=self._show_clip,
             on_failed=lambda exc: self._open_failed(path, exc),
+        )
+
+    def _preview_audio(self, path: Path) -> None:
+        """While torch and the models load, decode the file at its own rate and show its waveform (open_file
+        decodes it again for the models' rates once they are ready; its job supersedes this one)."""
+
+        def show(clip) -> None:
+            if self.backend is None and self.clip is None:
+                self.setWindowTitle(f"{clip.path.name} — AudioXAI")
+                self.stack.panes["waveform"].set_audio(clip.peaks, clip.audio.sample_rate)
+                self.stack.set_duration(clip.duration)
+                self._milestone("waveform")
+
+        self.runner.submit(
+            "audio",
+            lambda progress, cancelled: open_clip(path, set()),
+            on_done=show,
+            on_failed=lambda exc: None,  # open_file reports a bad file once the models are ready
         )
 
     def _open_failed(self, path: Path, exc: BaseException) -> None:
