@@ -197,3 +197,29 @@ def test_a_task_whose_models_cannot_load_keeps_the_current_one(window, qtbot, to
     assert "toy-spec.pt not found" in shown[-1] and "Still using task digits" in shown[-1]
     assert window.backend.task.id == "digits" and window.extensions["tasks"].combo.currentText() == "digits"
     assert window.backend.models["spectrogram"].card.name == "fsdd-alexnet"
+
+
+def test_live_mode_restarts_with_the_new_tasks_models_at_their_rate(window, qtbot):
+    from audioxai_gui.live.capture import InputDevice
+    from tests.test_ui_live import CAPTURE_RATE, FakeCapture, feed, tone, wait_results
+
+    live = window.extensions["live"]
+    live.capture_factory = FakeCapture
+    live.device_lister = lambda: [InputDevice(0, "fake mic", CAPTURE_RATE, 1, True)]
+    assert live.start()
+    digits_pipeline = live.pipeline
+    window.choose_task(TOY)
+    qtbot.waitUntil(lambda: live.pipeline is not None and live.pipeline is not digits_pipeline, timeout=TIMEOUT_MS)
+    try:
+        assert {role: m.card.name for role, m in live.pipeline.models.items()} == {
+            "waveform": "toy-wave",
+            "spectrogram": "toy-spec",
+        }
+        feed(live, tone(1.0, hz=300.0))
+        wait_results(qtbot, live, 1)
+        explanations = live.latest_result.explanations
+        assert explanations["waveform"].classes == TOY_CLASSES
+        assert len(explanations["waveform"].relevance) == TOY_RATE // 2  # the newest 0.5 s at the toy rate
+        assert explanations["spectrogram"].tf_relevance.shape[0] == TOY_GRID.n_bands
+    finally:
+        live.stop()
