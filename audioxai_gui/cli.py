@@ -342,13 +342,15 @@ def run_models(args) -> int:
 
 
 def _headline_accuracy(card) -> str:
-    """The card's main accuracy figure: cross-validated mean when stated, else the official test split."""
-    for key in ("cross_validation", "official_test"):
-        value = card.accuracy.get(key)
+    """The card's main accuracy figure: the cross-validated mean when stated, else the official test split,
+    else the first figure the card gives (a user's card may name its own, e.g. "fold5_test")."""
+    preferred = [key for key in ("cross_validation", "official_test") if key in card.accuracy]
+    for key in preferred + [key for key in card.accuracy if key not in preferred]:
+        value = card.accuracy[key]
         value = value.get("mean") if isinstance(value, dict) else value
-        if isinstance(value, (int, float)):
+        if isinstance(value, float) and 0.0 <= value <= 1.0:
             return f"{value:.1%} ({key.replace('_', ' ')})"
-    return "?"
+    return "not stated"
 
 
 COMMANDS = {
