@@ -178,9 +178,9 @@ TERMS: dict[str, Term] = {
     # --- live mode -----------------------------------------------------------------------------------------------
     "live_counters": Term(
         "Live counters",
-        "Analysed: windows both models explained. Dropped: windows left out because the analysis was slower "
-        "than the hop (the newest window wins). Skipped quiet: windows the energy gate found too quiet. "
-        "Requested at an onset: analyses started when a sound began rather than at the regular hop. "
+        "Analysed: windows both models explained. Dropped: windows left out because the analysis could not keep "
+        "up with the hop (the newest window wins). Skipped quiet: windows the energy gate found too quiet. "
+        "Analysed at once when a sound began: analyses the onset trigger started between two regular hops. "
         "Input dropouts / lost samples: audio the sound card could not deliver in time.",
     ),
     "live_onset": Term(

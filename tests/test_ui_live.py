@@ -212,7 +212,7 @@ def test_a_sound_starting_is_analysed_at_once_and_the_hops_continue_from_it(qtbo
     feed(live, np.zeros(round(0.25 * CAPTURE_RATE), np.float32))
     feed(live, tone(0.02))
     assert window_ends[4:] == [1.82] and live.pipeline.onset_analyses == 1
-    assert "1 requested at an onset" in live.panel.counters.text()
+    assert "1 analysed at once when a sound began" in live.panel.counters.text()
 
 
 def test_a_finished_analysis_is_drawn_without_waiting_for_the_timer(qtbot, window):

@@ -263,6 +263,12 @@ def test_regions_keep_the_relevance_visible_and_their_labels_apart(qtbot, tmp_pa
     assert "note" in [column.title for column in COLUMNS]
     row = annotation.table.model.row_of(first.id)
     assert annotation.table.model.value(row, [c.title for c in COLUMNS].index("note")) == "the vowel"
+    annotation.open_suggestions()  # the dashed proposals carry no tags that would hide them (the list names them)
+    dialog = annotation.suggest_dialog
+    assert dialog.proposals and dialog.listing.wordWrap()
+    for proposal in dialog.proposals:
+        assert not any(item.label.isVisible() for item in annotation.proposals.items_for(proposal.id).values())
+    dialog.reject()
     title = RegionEditDialog(annotation.document.get(box.id), [])
     assert title.windowTitle() == "Edit region “formant” (0.500–0.700 s, 300–2412 Hz)"
     assert box.id not in title.windowTitle()

@@ -34,11 +34,13 @@ class RegionStyle:
     shadow_brush: QtGui.QBrush  # a box's time span on the waveform pane
     text_color: tuple[int, int, int]
     editable: bool
+    labelled: bool = True  # proposals go unlabelled: the dialog lists them, and stacked tags hid the thin boxes
 
 
-def _style(rgb: tuple[int, int, int], width: float, fill_alpha: int, editable: bool, dashed=False) -> RegionStyle:
+def _style(rgb, width: float, fill_alpha: int, editable: bool, dashed=False, labelled=True) -> RegionStyle:
     pen = pg.mkPen(*rgb, width=width, style=QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine)
-    return RegionStyle(pen, pg.mkBrush(*rgb, fill_alpha), pg.mkBrush(*rgb, fill_alpha // 2), rgb, editable)
+    brushes = pg.mkBrush(*rgb, fill_alpha), pg.mkBrush(*rgb, fill_alpha // 2)
+    return RegionStyle(pen, *brushes, rgb, editable, labelled)
 
 
 # Fills stay faint so the relevance beneath keeps its colour (red/blue under a green wash read as grey);
@@ -46,7 +48,7 @@ def _style(rgb: tuple[int, int, int], width: float, fill_alpha: int, editable: b
 STYLES = {
     "region": _style(REGION_RGB, 1.5, 14, editable=True),
     "selected": _style(REGION_RGB, 3.0, 24, editable=True),
-    "proposal": _style(PROPOSAL_RGB, 2.5, 0, editable=False, dashed=True),
+    "proposal": _style(PROPOSAL_RGB, 2.5, 0, editable=False, dashed=True, labelled=False),
 }
 
 
@@ -90,6 +92,7 @@ class _SpanItem(_ClickReporting, pg.LinearRegionItem):
         self.setRegion((region.start, region.end))
         self.label.setText(region_text(region))
         self.label.setColor(style.text_color)
+        self.label.setVisible(style.labelled)
 
     def edges(self) -> dict[str, float]:
         start, end = self.getRegion()
@@ -123,6 +126,7 @@ class _BoxItem(_ClickReporting, pg.ROI):
         self.setSize((region.end - region.start, high - low), update=True, finish=False)
         self.label.setText(region_text(region), color=style.text_color)
         self.label.setPos(0.0, high - low)
+        self.label.setVisible(style.labelled)
         mapping = pane.background.mapping
         if mapping is not None:
             self.maxBounds = QtCore.QRectF(0.0, mapping.low, duration, mapping.high - mapping.low)

@@ -241,8 +241,8 @@ class LiveController(QtCore.QObject):
         analyser, capture = pipeline.analyser, pipeline.capture
         parts = [
             f"{capture.sample_rate / 1000:g} kHz from {capture.device.name if capture.device else '?'}",
-            f"analysed {analyser.analysed}, dropped {analyser.dropped} (analysis slower than the hop)",
-            f"skipped {pipeline.gated} quiet, {pipeline.onset_analyses} requested at an onset instead of a hop",
+            f"analysed {analyser.analysed} windows, dropped {analyser.dropped} (the analysis could not keep up)",
+            f"skipped {pipeline.gated} quiet, {pipeline.onset_analyses} analysed at once when a sound began",
             f"input dropouts {capture.overflow_count}, lost samples {pipeline.lost_samples}",
         ]
         if self.latest_result is not None:
