@@ -60,6 +60,17 @@ TERMS: dict[str, Term] = {
         "Relevance axis",
         "The scale of the waveform model's relevance curve (red and blue fill), per sample.",
     ),
+    "tracks": Term(
+        "Prediction tracks",
+        "The two rows under the waveform: each model's top class per window over time (opacity = how sure it "
+        "is; grey = no sound). White outlines are sound events; red marks between the rows are where the two "
+        "models disagree. Hover for both models' top 3.",
+    ),
+    "task": Term(
+        "Task",
+        "What the two models recognise (for example spoken digits or sound events). Each task has a waveform "
+        "model and a spectrogram model; switching loads both and re-explains the audio.",
+    ),
     # --- the class panel ---------------------------------------------------------------------------------------
     "classes_panel": Term(
         "Classes",
@@ -228,6 +239,8 @@ KEYS_AND_MOUSE: list[tuple[str, str]] = [
     ("A", "annotate mode: a drag makes a region"),
     ("Tab / Shift+Tab, Delete, F2", "step through regions, delete one, edit its label"),
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo"),
+    ("] / [ and } / {", "next / previous sound event, and where the models next / last disagree"),
+    ("Shift+E", "explain only the selection, as a clip of its own"),
     ("Ctrl+R", "live microphone"),
     ("F1", "this guide"),
 ]
@@ -236,8 +249,18 @@ KEYS_AND_MOUSE: list[tuple[str, str]] = [
 GUIDE: list[tuple[str, list[str]]] = [
     (
         "The three panes",
-        ["pane_waveform", "pane_spectrogram", "pane_waveform_tf", "red_blue", "colour_bar", "amplitude"],
+        [
+            "task",
+            "pane_waveform",
+            "pane_spectrogram",
+            "pane_waveform_tf",
+            "red_blue",
+            "colour_bar",
+            "amplitude",
+            "relevance_axis",
+        ],
     ),
+    ("Long recordings", ["tracks"]),
     ("Classes", ["classes_panel", "explain_class", "probability", "conservation"]),
     (
         "Rules and display",
@@ -245,7 +268,9 @@ GUIDE: list[tuple[str, list[str]]] = [
             "composite",
             *(key for key in TERMS if key.startswith("composite:")),
             "silent_samples",
+            "colormap",
             "sign_filter",
+            "opacity",
             "clip_percentile",
             "shared_scale",
             "frequency_axis",

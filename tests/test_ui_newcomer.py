@@ -117,6 +117,7 @@ def test_the_guide_and_the_tooltips_say_the_same_words(window, qtbot):
     from audioxai_gui.explain.composites import COMPOSITES
 
     html = guide_html()
+    assert {key for _, keys in GUIDE for key in keys} == set(TERMS), "every term the tooltips use is in the guide"
     for heading, keys in GUIDE:
         assert heading in html
         for key in keys:

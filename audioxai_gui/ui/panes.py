@@ -33,6 +33,7 @@ BOX_PEN = pg.mkPen("#ffff80", width=1.5, style=QtCore.Qt.PenStyle.DashLine)
 WAVE_PEN = pg.mkPen("#c8c8c8", width=1)
 POSITIVE_BRUSH = pg.mkBrush(230, 40, 40, 170)
 NEGATIVE_BRUSH = pg.mkBrush(50, 100, 240, 170)
+EMPTY_FREQUENCY_RANGE_HZ = 4000.0
 AMPLITUDE_HEADROOM = 1.05  # the fitted amplitude axis leaves the loudest sample 5 % below the edge
 MIN_AMPLITUDE_PEAK = 1e-4  # a silent clip still gets a usable axis
 BACKGROUND_LUT = np.linspace(0, 215, 256).astype(np.ubyte)[:, None].repeat(3, axis=1)  # black..light grey
@@ -343,6 +344,7 @@ class SpectrogramPane(Pane):
         self.box.hide()
         self.plot.addItem(self.box, ignoreBounds=True)
         self.staged: StagedSpectrogram | None = None
+        self.view.setYRange(0.0, EMPTY_FREQUENCY_RANGE_HZ, padding=0)  # before any clip: Hz ticks, not "0 0 0 -0"
 
     def set_spectrogram(self, pyramid: ColumnPyramid, grid, db_range: tuple[float, float]) -> None:
         """A complete spectrogram: show it and every frequency."""
