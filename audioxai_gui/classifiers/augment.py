@@ -216,7 +216,7 @@ def add_noise_at_snr(batch: np.ndarray, snr_db: np.ndarray, exponent: np.ndarray
 
 @dataclass
 class ColouredNoise:
-    """White, pink or brown noise at a random SNR relative to the loud part of the window (the speech)."""
+    """White or pink noise at a random SNR relative to the loud part of the window (the speech)."""
 
     probability: float = 0.6
     snr_db: tuple[float, float] = (0.0, 30.0)
@@ -226,11 +226,11 @@ class ColouredNoise:
         rows = _rows(batch, self.probability, rng)
         if rows.size:
             snr = rng.uniform(*self.snr_db, size=rows.size)
-            batch[rows] = add_noise_at_snr(batch[rows], snr, rng.integers(0, 3, size=rows.size), self.sample_rate, rng)
+            batch[rows] = add_noise_at_snr(batch[rows], snr, rng.integers(0, 2, size=rows.size), self.sample_rate, rng)
         return batch
 
     def describe(self) -> str:
-        return f"white/pink/brown noise (p={self.probability}) at speech SNR {list(self.snr_db)} dB"
+        return f"white/pink noise (p={self.probability}) at speech SNR {list(self.snr_db)} dB"
 
 
 @dataclass
