@@ -54,8 +54,10 @@ def visible_docks(window):
     ]
 
 
+@pytest.mark.parametrize("live_dock", [False, True], ids=["analysis", "live dock shown"])
 @pytest.mark.parametrize("size", LAPTOP_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_on_a_laptop_screen_nothing_overlaps_and_messages_are_visible(window, qtbot, size):
+def test_on_a_laptop_screen_nothing_overlaps_and_messages_are_visible(window, qtbot, size, live_dock):
+    window.extensions["live"].dock.setVisible(live_dock)  # live mode adds its dock to the right column
     resize_and_settle(qtbot, window, size)
     hint = window.minimumSizeHint()
     assert hint.width() <= 1280 and hint.height() <= 700, "the window must fit a 1280×700 screen"
@@ -71,12 +73,14 @@ def test_on_a_laptop_screen_nothing_overlaps_and_messages_are_visible(window, qt
     for bar in (window.notifications, window.selection_bar, window.statusBar()):
         assert bar.isVisible() and frame.contains(bar.geometry()), f"{bar.objectName()} is cut off"
     # the class panel and the settings stay reachable: side by side, or as tabs of one column
-    classes, settings = window.right_docks
-    assert classes in visible_docks(window) or settings in visible_docks(window)
     if window.right_column.tabbed:
         tabs = [bar for bar in window.findChildren(QtWidgets.QTabBar) if bar.isVisible()]
         titles = {bar.tabText(i) for bar in tabs for i in range(bar.count())}
         assert {"Classes", "Explanation settings"} <= titles
+        assert ("Live" in titles) == live_dock
+        assert (window.extensions["live"].dock in visible_docks(window)) == live_dock, "the opened dock is in front"
+    else:
+        assert all(dock in visible_docks(window) for dock in window.right_docks)
 
 
 def test_docks_split_again_when_there_is_room(window, qtbot):

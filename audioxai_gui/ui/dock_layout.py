@@ -45,8 +45,10 @@ class RightColumn(QtCore.QObject):
     def __init__(self, window: QtWidgets.QMainWindow, docks: list[QtWidgets.QDockWidget]):
         super().__init__(window)
         self.window = window
-        self.docks = docks
+        others = [d for d in window.findChildren(QtWidgets.QDockWidget) if window.dockWidgetArea(d) == RIGHT]
+        self.docks = docks + [dock for dock in others if dock not in docks]  # the window's own first, then Live…
         self.tabbed = False
+        self._to_raise: QtWidgets.QDockWidget | None = None
         window.setCorner(QtCore.Qt.Corner.TopRightCorner, RIGHT)
         window.setCorner(QtCore.Qt.Corner.BottomRightCorner, RIGHT)  # the column takes the full height
         for dock in window.findChildren(QtWidgets.QDockWidget):
@@ -55,9 +57,16 @@ class RightColumn(QtCore.QObject):
         self._timer.timeout.connect(self.arrange)
         window.installEventFilter(self)
         window.explanationShown.connect(lambda _role: self._timer.start())  # the class bars arrive
-        for dock in docks:  # contents that grow (the class bars arrive) may no longer fit
+        for dock in self.docks:  # contents that grow (the class bars arrive) may no longer fit
             inner = dock.widget().widget() if isinstance(dock.widget(), QtWidgets.QScrollArea) else dock.widget()
             inner.installEventFilter(self)
+            dock.toggleViewAction().toggled.connect(lambda shown, d=dock: self._shown_or_hidden(d, shown))
+
+    def _shown_or_hidden(self, dock: QtWidgets.QDockWidget, shown: bool) -> None:
+        """A dock opened (the Live dock when live mode starts) is brought to the front of the tabs."""
+        if shown:
+            self._to_raise = dock
+        self._timer.start()
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() in (QtCore.QEvent.Type.Resize, QtCore.QEvent.Type.Show, QtCore.QEvent.Type.LayoutRequest):
@@ -90,7 +99,11 @@ class RightColumn(QtCore.QObject):
         return height
 
     def wanted_height(self) -> int:
-        return sum(contents_height(dock) for dock in self.docks if not dock.isFloating())
+        return sum(contents_height(dock) for dock in self._open_docks())
+
+    def _open_docks(self) -> list[QtWidgets.QDockWidget]:
+        """Docks in the column that the user has not closed (a dock behind another's tab counts as open)."""
+        return [dock for dock in self.docks if not dock.isFloating() and dock.toggleViewAction().isChecked()]
 
     def arrange(self) -> None:
         available, wanted = self.available_height(), self.wanted_height()
@@ -100,11 +113,14 @@ class RightColumn(QtCore.QObject):
             self.set_tabbed(False)
         if not self.tabbed:
             self.give_each_its_height()
+        elif self._to_raise is not None and self._to_raise.toggleViewAction().isChecked():
+            self._to_raise.raise_()
+        self._to_raise = None
 
     def give_each_its_height(self) -> None:
         """Split: each dock but the last gets the height its contents want, the last the rest (Qt would share
         the height evenly, scrolling the class bars while the settings below had room to spare)."""
-        docks = [dock for dock in self.docks if not dock.isFloating() and dock.isVisible()]
+        docks = self._open_docks()
         if len(docks) < 2:
             return
         heights = [contents_height(dock) for dock in docks]
@@ -126,4 +142,4 @@ class RightColumn(QtCore.QObject):
                 self.window.removeDockWidget(dock)
                 self.window.addDockWidget(RIGHT, dock, QtCore.Qt.Orientation.Vertical)
             dock.setVisible(shown[dock])
-        first.raise_()
+        (self._to_raise if self._to_raise in others else first).raise_()
