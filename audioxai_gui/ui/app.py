@@ -7,6 +7,8 @@ import sys
 
 from PySide6 import QtCore, QtWidgets
 
+from ..batch import failure_reason
+
 WINDOW_SIZE = (1500, 950)
 
 
@@ -29,6 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def report_uncaught_errors(window) -> None:
+    """A failure no slot expected is shown to the user (and its traceback printed), never lost in a terminal;
+    the window keeps its clip, explanations and regions."""
+
+    def show(kind, exc, trace) -> None:
+        sys.__excepthook__(kind, exc, trace)
+        if issubclass(kind, Exception):
+            window.show_problem(f"Something went wrong: {failure_reason(exc)}. Your work is kept.", dialog=True)
+
+    sys.excepthook = show
+
+
 def run_app(argv: list[str]) -> int:
     """Run the GUI; returns the exit code. The window is visible before any heavy module is imported."""
     args = build_parser().parse_args(argv)
@@ -41,6 +55,7 @@ def run_app(argv: list[str]) -> int:
     window = MainWindow()
     window.resize(*fitting_size(app.primaryScreen()))
     window.show()
+    report_uncaught_errors(window)
     wanted = {"waveform": args.waveform_model, "spectrogram": args.spectrogram_model}
     wanted = {role: name for role, name in wanted.items() if name}
 

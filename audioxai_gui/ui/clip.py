@@ -227,9 +227,16 @@ class StagedSpectrogram:
         return shown, None if good_enough else request
 
 
-def open_clip(path: str | Path, rates: set[int], grids=(), cancelled: Callable[[], bool] = lambda: False) -> Clip:
-    """Decode ``path`` once at its own rate (display, playback) and resample it for each other model rate."""
-    audio = load_audio(path)
+def open_clip(
+    path: str | Path,
+    rates: set[int],
+    grids=(),
+    cancelled: Callable[[], bool] = lambda: False,
+    max_seconds: float | None = None,
+) -> Clip:
+    """Decode ``path`` once at its own rate (display, playback) and resample it for each other model rate;
+    only its first ``max_seconds`` when given (a long file the user chose to open in part)."""
+    audio = load_audio(path, max_seconds=max_seconds)
     by_rate = {rate: audio.resampled(rate).samples for rate in rates | {audio.sample_rate}}
     clip = Clip(audio, by_rate, PeakPyramid(audio.samples))
     for grid in grids:

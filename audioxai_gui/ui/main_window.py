@@ -14,7 +14,8 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..annotate.sidecar import sidecar_task
-from ..audio.io import AudioLoadError, supported_extensions
+from ..audio.io import supported_extensions
+from ..batch import failure_message, failure_reason, shown_path
 from ..resources import TASK_EXAMPLES
 from ..session import PANES, ROLES, SESSION_SUFFIX, DisplaySettings, Session, SessionError, ViewState
 from . import colormaps
@@ -33,6 +34,7 @@ from .controls import ControlsPanel
 from .dock_layout import RightColumn
 from .export import ExportError, export_relevance, export_view
 from .notifications import NotificationBar
+from .open_cost import ask_with_dialog, seconds_to_open
 from .pane_stack import PaneStack
 from .playback import PlaybackController
 from .progressive import RecordingExplainer
@@ -57,6 +59,7 @@ class MainWindow(QtWidgets.QMainWindow):
     clipShown = QtCore.Signal(object)  # the clip now on screen; extensions reset their state on it
     explanationShown = QtCore.Signal(str)  # role whose explanation was just drawn
     backendChanged = QtCore.Signal(object)  # models (or their task) changed; extensions re-read window.backend
+    ask_long_file = staticmethod(ask_with_dialog)  # how to ask about a file over the cost limit (tests replace it)
 
     def __init__(self, settings: QtCore.QSettings | None = None, player=None):
         super().__init__()
@@ -355,10 +358,14 @@ class MainWindow(QtWidgets.QMainWindow):
                 return
             self.show_problem(f"{path.name}: its regions were made with task {remembered!r}, which is not installed")
         rates = {model.card.sample_rate for model in self.backend.models.values()}
-        self.statusBar().showMessage(f"opening {path.name}…")
+        wanted, max_seconds = seconds_to_open(self, path, rates, self.ask_long_file)
+        if not wanted:
+            self.statusBar().showMessage(f"{shown_path(path.name)} not opened", 5000)
+            return
+        self.statusBar().showMessage(f"opening {shown_path(path.name)}…")
         self.runner.submit(
             "audio",
-            lambda progress, cancelled: open_clip(path, rates),
+            lambda progress, cancelled: open_clip(path, rates, max_seconds=max_seconds),
             on_done=self._show_clip,
             on_failed=lambda exc: self._open_failed(path, exc),
         )
@@ -382,8 +389,8 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
     def _open_failed(self, path: Path, exc: BaseException) -> None:
-        reason = str(exc) if isinstance(exc, AudioLoadError) else f"{path}: {type(exc).__name__}: {exc}"
-        self.notify(f"Could not open {path.name}: {reason}", "error")
+        reason = failure_message(path, exc)
+        self.notify(f"Could not open {shown_path(path.name)}: {reason}", "error")
         QtWidgets.QMessageBox.critical(self, "Cannot open audio", reason)
 
     def _show_clip(self, clip) -> None:
@@ -391,7 +398,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._milestone("clip")
         self.playback.stop()
         self._add_recent(clip.path)
-        self.setWindowTitle(f"{clip.path.name} — AudioXAI")
+        self.setWindowTitle(f"{shown_path(clip.path.name)} — AudioXAI")
         self.displays = dict.fromkeys(ROLES)
         self._scale_cache.clear()
         self.class_panel.clear()
@@ -402,7 +409,9 @@ class MainWindow(QtWidgets.QMainWindow):
         for pane in self.stack.spectrogram_panes():
             pane.set_relevance(None, None)
         self._apply_pending_view()
-        self.statusBar().showMessage(f"{clip.path.name}: {clip.duration:.2f} s at {clip.audio.sample_rate} Hz", 5000)
+        self.statusBar().showMessage(
+            f"{shown_path(clip.path.name)}: {clip.duration:.2f} s at {clip.audio.sample_rate} Hz", 5000
+        )
         self.runner.submit(
             "image",
             lambda progress, cancelled: clip.image(grid, cancelled),
@@ -659,12 +668,16 @@ class MainWindow(QtWidgets.QMainWindow):
             self._run_reporting(lambda: export_view(self.stack.layout, path), ExportError, f"exported to {path}")
 
     def _run_reporting(self, action, errors, done: str | None = None) -> None:
-        """Run ``action``; a failure gets a dialog and stays in the message area, success says ``done`` there."""
+        """Run a user's file action; its own errors and any other failure (a full disk, no memory) get a dialog and
+        stay in the message area; success says ``done`` there."""
         try:
             action()
         except errors as exc:
             self.notify(str(exc), "error")
             QtWidgets.QMessageBox.critical(self, "AudioXAI", str(exc))
+        except Exception as exc:  # noqa: BLE001 - reported, never swallowed; the window keeps its state
+            self.notify(failure_reason(exc), "error")
+            QtWidgets.QMessageBox.critical(self, "AudioXAI", failure_reason(exc))
         else:
             if done:
                 self.notify(done, "success")
@@ -716,9 +729,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.notifications.notify(str(message), level)
 
     def show_problem(self, message, dialog: bool = False) -> None:
+        """Tell the user (message area, or a dialog); an exception is put in plain words (a MemoryError has none)."""
+        message = failure_reason(message) if isinstance(message, BaseException) else str(message)
         self.notify(message, "error")
         if dialog:
-            QtWidgets.QMessageBox.warning(self, "AudioXAI", str(message))
+            QtWidgets.QMessageBox.warning(self, "AudioXAI", message)
 
     def _milestone(self, name: str) -> None:
         """Benchmarks and the screenshot script watch these; first occurrence only."""

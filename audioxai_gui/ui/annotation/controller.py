@@ -22,6 +22,7 @@ from ...annotate.formats import FORMATS, AnnotationFormatError, read_regions, wr
 from ...annotate.measures import MeasureError, RelevanceMap
 from ...annotate.regions import Region, RegionError
 from ...annotate.sidecar import Autosaver, SidecarError, load_sidecar
+from ...batch import failure_message
 from ..pane_stack import Selection
 from .edit_dialog import RegionEditDialog
 from .region_items import RegionOverlay
@@ -430,8 +431,8 @@ class AnnotationController(QtCore.QObject):
             existing = {region.id for region in self.document}
             regions = [self._with_fresh_id(region) if region.id in existing else region for region in result.regions]
             self.document.add_many(regions, f"Import {Path(path).name}")
-        except (AnnotationFormatError, RegionError) as exc:
-            self.window.show_problem(f"Cannot import: {exc}", dialog=True)
+        except Exception as exc:  # noqa: BLE001 - a format error, a region error, a folder, no memory: all reported
+            self.window.show_problem(f"Cannot import: {failure_message(path, exc)}", dialog=True)
             return
         finally:
             self._update_actions()  # a batch reaches the undo stack after its last change notification
@@ -474,6 +475,9 @@ class AnnotationController(QtCore.QObject):
             )
         except AnnotationFormatError as exc:
             self.window.show_problem(f"Cannot export: {exc}", dialog=True)
+            return
+        except Exception as exc:  # noqa: BLE001 - a full disk, a name too long: reported, the regions stay
+            self.window.show_problem(f"Cannot export: {failure_message(path, exc)}", dialog=True)
             return
         self.window.notify(f"exported {len(regions)} region(s) to {path}", "success")
         if warnings:

@@ -1,0 +1,114 @@
+"""The window under bad input: long files ask first, bad cards leave good ones usable, odd names open,
+unreadable sidecars are kept aside while autosave goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6 import QtWidgets
+
+from audioxai_gui.annotate.regions import Region
+from audioxai_gui.annotate.sidecar import load_sidecar, sidecar_path
+from audioxai_gui.resources import EXAMPLE_AUDIO
+from audioxai_gui.ui.open_cost import CANCEL, OPEN_ALL, OPEN_FIRST_PART
+from tests.ui_support import TIMEOUT_MS, make_backend, new_window, wait_explained
+
+
+@pytest.fixture(scope="module")
+def backend(model_pair):
+    from audioxai_gui.explain.engine import ExplanationEngine
+
+    return make_backend(ExplanationEngine("cpu"), model_pair)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, backend):
+    return new_window(qtbot, tmp_path, backend)
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    shown = []
+    for kind in ("warning", "critical"):
+        monkeypatch.setattr(QtWidgets.QMessageBox, kind, lambda parent, title, text: shown.append(text))
+    return shown
+
+
+def test_a_long_file_asks_first_and_opens_only_what_was_chosen(window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUDIOXAI_MAX_DURATION", "4")
+    path = tmp_path / "twelve_seconds.wav"
+    sf.write(path, 0.1 * np.sin(np.arange(12 * 8000) / 5.0).astype(np.float32), 8000)
+    asked, answers = [], [CANCEL, OPEN_FIRST_PART, OPEN_ALL]
+    window.ask_long_file = lambda parent, p, reason, first: asked.append((reason, first)) or answers.pop(0)
+    window.open_file(path)
+    assert window.clip is None and "not opened" in window.statusBar().currentMessage()
+    assert asked[0] == ("12.0 s long, about 1.2 MB of memory to explain: longer than the 4.0 s limit", 4.0)
+    window.open_file(path)
+    qtbot.waitUntil(lambda: window.clip is not None, timeout=TIMEOUT_MS)
+    assert window.clip.duration == pytest.approx(4.0)
+    wait_explained(qtbot, window)
+    window.open_file(path)
+    qtbot.waitUntil(lambda: window.clip.duration > 11.9, timeout=TIMEOUT_MS)
+    wait_explained(qtbot, window)
+
+
+def test_a_lying_header_is_refused_and_the_analysis_kept(window, qtbot, tmp_path, messages):
+    window.open_file(EXAMPLE_AUDIO)
+    wait_explained(qtbot, window)
+    before = window.clip
+    path = tmp_path / "zero.aiff"
+    sf.write(path, np.zeros(8000, dtype=np.float32), 8000, format="AIFF", subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    comm = data.index(b"COMM")
+    data[comm + 16 : comm + 26] = bytes(10)  # sample rate 0
+    path.write_bytes(bytes(data))
+    window.open_file(path)
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    assert messages[0].startswith(str(path)) and window.clip is before
+
+
+def test_a_non_utf8_name_opens(window, qtbot, tmp_path):
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9.wav"))
+    shutil.copy(EXAMPLE_AUDIO, path)
+    window.open_file(path)
+    qtbot.waitUntil(lambda: window.clip is not None, timeout=TIMEOUT_MS)
+    assert window.windowTitle().startswith("caf\ufffd.wav")
+    wait_explained(qtbot, window)
+
+
+def test_a_deep_nested_sidecar_is_kept_aside_and_autosave_goes_on(window, qtbot, tmp_path, messages):
+    path = tmp_path / "clip.wav"
+    shutil.copy(EXAMPLE_AUDIO, path)
+    sidecar_path(path).write_text("[" * 100_000 + "]" * 100_000)
+    window.open_file(path)
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    assert "nested too deeply" in messages[0] and "kept as" in messages[0] and "saved to a fresh file" in messages[0]
+    kept = [p for p in tmp_path.iterdir() if ".corrupt-" in p.name]
+    assert len(kept) == 1 and kept[0].read_text().startswith("[[[")
+    window.extensions["annotation"].document.add(Region(0.1, 0.2, label="after"))
+    qtbot.waitUntil(lambda: sidecar_path(path).exists(), timeout=TIMEOUT_MS)
+    assert [r.label for r in load_sidecar(path)] == ["after"]
+
+
+def test_a_bad_user_card_leaves_every_good_card_usable_in_the_window(qtbot, tmp_path, monkeypatch):
+    from audioxai_gui.ui.backend import discover, load_models
+
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "deep.card.json").write_text("[" * 50_000 + "]" * 50_000)
+    os.mkfifo(user / "x.card.json")
+    (user / "null.card.json").write_text(json.dumps({"schema": None, "name": None}))
+    monkeypatch.setenv("AUDIOXAI_MODELS", str(user))
+    backend = load_models(discover("cpu"))
+    assert {c.name for c in backend.cards} >= {"fsdd-audionet", "fsdd-alexnet"}
+    assert len(backend.problems) == 3 and all(str(user) in p for p in backend.problems)
+    window = new_window(qtbot, tmp_path, backend)
+    assert window.problems_action.isEnabled()
+    window.open_file(EXAMPLE_AUDIO)
+    wait_explained(qtbot, window)
