@@ -356,9 +356,14 @@ def _declared_frames(path: Path, file_format: str, subtype: str, frames_found: i
 
 
 def _riff_declared_frames(path: Path, subtype: str) -> int | None:
-    """data-chunk bytes / fmt block_align, for fixed-size sample encodings only."""
+    """data-chunk bytes / fmt block_align for fixed-size sample encodings; the fact chunk's frame count for
+    compressed ones (ADPCM, GSM), which libsndfile otherwise lets pass truncated."""
     if subtype not in _FIXED_SIZE_SUBTYPES:
-        return None
+        fact = (_read_chunks(path, b"RIFF", "<", {b"fact"}) or {}).get(b"fact")
+        if fact is None or fact[0] < 4 or len(fact[1]) < 4:
+            return None
+        frames = struct.unpack("<I", fact[1][:4])[0]
+        return frames if frames not in (0, 0xFFFFFFFF) else None
     chunks = _read_chunks(path, b"RIFF", "<", {b"fmt ", b"data"})
     if chunks is None or len(chunks) < 2:
         return None
