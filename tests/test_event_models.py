@@ -26,12 +26,20 @@ def events_task():
     return tasks["events"]
 
 
-def test_event_cards_state_held_out_accuracy_credit_and_licence(events_task):
+def test_event_cards_state_cross_validation_held_out_accuracy_credit_and_licence(events_task):
     assert events_task.title and "ESC-10" in events_task.title
     assert len(events_task.classes) == 10 and events_task.classes[0] == "Dog bark"
     for kind in ("waveform", "spectrogram"):
         card = events_task.card(kind)
         assert card.accuracy["fold5_test"] >= 0.8 and card.accuracy["fold5_test_n"] == 80
+        cv = card.accuracy["cross_validation"]
+        assert sorted(cv["per_fold"]) == ["1", "2", "3", "4", "5"]
+        assert cv["per_fold"]["5"] == card.accuracy["fold5_test"]  # the shipped model is the fold-5 run
+        assert cv["mean"] == pytest.approx(sum(cv["per_fold"].values()) / 5, abs=1e-3) and cv["sd"] > 0
+        assert cv["mean"] >= {"waveform": 0.8, "spectrogram": 0.85}[kind]  # the targets the models were built for
+        confusion = cv["confusion"]
+        assert confusion["rows_true_columns_predicted"] == card.classes and sum(map(sum, confusion["counts"])) == 398
+        assert set(cv["per_class_recall"]) == set(card.classes)
         assert "ESC-10, K. J. Piczak, CC BY 3.0" in card.data["credit"] and "CC BY 3.0" in card.license
         assert "fold 5" in card.training["split"] and card.training["seed"] == 0
         assert card.sample_rate == 16000 and card.input_length == 16000
