@@ -226,6 +226,7 @@ def run_explain(args) -> int:
 def _explain_file(path: Path, args, engine, models: dict, grid, record: dict) -> None:
     """Explain one file with every model, filling ``record``; writes its files when ``--out`` is given."""
     from .audio.costs import load_within
+    from .explain.accounting import accounting
 
     rates = {m.card.sample_rate for m in models.values()}
     audio = load_within(path, rates, _cost_limit(args), "pass --max-duration SECONDS to explain it anyway")
@@ -243,7 +244,7 @@ def _explain_file(path: Path, args, engine, models: dict, grid, record: dict) ->
             "target": exp.classes[exp.target],
             "target_mode": exp.target_mode,
             "composite": exp.composite,
-            "conservation": round(exp.conservation, 5),
+            **accounting(exp),
             "seconds": round(exp.seconds, 4),
         }
     record["no_sound"] = any(exp.no_sound for exp in explanations)

@@ -32,7 +32,8 @@ TERMS: dict[str, Term] = {
     "pane_waveform_tf": Term(
         "Waveform model, projected",
         "The waveform model's relevance moved onto the same time-frequency grid as the spectrogram model "
-        "(DFT-LRP), so you can compare the two models cell by cell.",
+        "(DFT-LRP), so you can compare the two models cell by cell. Relevance on (nearly) silent samples has no "
+        "frequency to go to: it is left out of this map, and the title says how much of it there is.",
     ),
     "red_blue": Term(
         "Red and blue",

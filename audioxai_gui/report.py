@@ -13,7 +13,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .atomic import atomic_output
-from .explain.engine import Explanation
+from .explain.accounting import accounting
+from .explain.engine import MAP_NORMALISATION, Explanation
 from .features import FeatureSpec, spectrogram_db
 
 RELEVANCE_CMAP = "bwr"  # diverging: red = evidence for the class, blue = against, white = none
@@ -34,6 +35,8 @@ def save_npz(path: Path, clips: dict[str, np.ndarray], explanations: list[Explan
         key = exp.input_kind
         arrays[f"{key}_relevance"] = exp.relevance
         arrays[f"{key}_tf_relevance"] = exp.tf_relevance
+        arrays[f"{key}_tf_silent"] = exp.tf_silent
+        arrays[f"{key}_window_conservation"] = exp.window_conservation
         arrays[f"{key}_probabilities"] = exp.probabilities
         arrays[f"{key}_frame_times"] = exp.frame_times()
         arrays[f"{key}_band_frequencies"] = exp.band_frequencies()
@@ -45,7 +48,7 @@ def save_npz(path: Path, clips: dict[str, np.ndarray], explanations: list[Explan
                 "target": exp.target,
                 "predicted": exp.predicted,
                 "composite": exp.composite,
-                "conservation": exp.conservation,
+                **accounting(exp),
                 "sample_rate": exp.sample_rate,
                 "grid": exp.grid.to_dict(),
             }
@@ -111,11 +114,15 @@ def _spectrogram_axes(ax, spec: FeatureSpec, samples: np.ndarray, title: str):
 
 
 def save_figure(path: Path, clips: dict[str, np.ndarray], explanations: list[Explanation], title: str) -> None:
-    """Waveform with signed relevance, then each model's time-frequency relevance on one colour scale.
+    """Waveform with signed relevance, then each model's time-frequency relevance on one colour scale
+    (each map as shares of its own total |relevance|, MAP_NORMALISATION).
 
     ``clips`` maps each explanation's input kind to the samples at that model's rate.
     """
-    tf_maps = [reduce_columns(e.tf_relevance, column_block(e.tf_relevance.shape[-1]), "signed") for e in explanations]
+    # each map as shares of its own total |relevance| (in %): the two models' raw values do not compare
+    tf_maps = [
+        100 * reduce_columns(e.tf_shares(), column_block(e.tf_relevance.shape[-1]), "signed") for e in explanations
+    ]
     limit = symmetric_limit(*tf_maps)
     fig = Figure(figsize=(10, 2.4 + 2.4 * len(explanations)), layout="constrained")
     FigureCanvasAgg(fig)
@@ -148,7 +155,8 @@ def save_figure(path: Path, clips: dict[str, np.ndarray], explanations: list[Exp
             ax,
             exp.grid,
             clips[exp.input_kind],
-            f"{exp.model_name} ({exp.input_kind}) relevance {label}: class {exp.classes[exp.target]}, {exp.composite}",
+            f"{exp.model_name} ({exp.input_kind}) relevance {label}: class {exp.classes[exp.target]}, {exp.composite}"
+            + (f"; {exp.silent_share:.0%} on silent samples, not in the map" if exp.silent_share >= 0.01 else ""),
         )
         image = ax.imshow(
             tf_map,
@@ -162,6 +170,6 @@ def save_figure(path: Path, clips: dict[str, np.ndarray], explanations: list[Exp
         )
     axes[-1].set_xlabel("Time (s)")
     if image is not None:
-        fig.colorbar(image, ax=list(axes[1:]), label="Relevance (shared scale)", shrink=0.9)
+        fig.colorbar(image, ax=list(axes[1:]), label=f"relevance per bin, % ({MAP_NORMALISATION})", shrink=0.9)
     with atomic_output(path) as temp:
         fig.savefig(temp, dpi=110, format="png")

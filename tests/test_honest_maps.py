@@ -5,10 +5,12 @@ everywhere (window line, --json, .npz)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from audioxai_gui.explain.accounting import accounting, conservation_note
+from audioxai_gui.explain.accounting import accounting, conservation_note, frame_concentration
 from audioxai_gui.explain.composites import COMPOSITES, composite_label, is_conserving
 from audioxai_gui.explain.engine import MAP_NORMALISATION, ExplanationEngine, WindowPlan
 
@@ -54,13 +56,6 @@ SIGNALS = {
 }
 
 
-def _frame_concentration(relevance: np.ndarray, n_fft: int) -> float:
-    """The largest share of the clip's |relevance| that one frame's span holds: a map bin may hold that."""
-    magnitude = np.abs(relevance.astype(np.float64))
-    spans = np.convolve(magnitude, np.ones(n_fft), mode="full")
-    return float(spans.max() / magnitude.sum())
-
-
 @pytest.mark.parametrize("signal_name", list(SIGNALS))
 @pytest.mark.parametrize("composite", list(COMPOSITES))
 def test_map_conserves_and_no_bin_dominates(engine, model_pair, composite, signal_name):
@@ -82,7 +77,7 @@ def test_map_conserves_and_no_bin_dominates(engine, model_pair, composite, signa
     if map_abs == 0:
         return
     # no bin holds more than 5 % of the map's |relevance| unless the time-domain relevance is that concentrated
-    assert np.abs(tf).max() / map_abs <= max(0.05, _frame_concentration(relevance, grid.framing.n_fft))
+    assert np.abs(tf).max() / map_abs <= max(0.05, frame_concentration(relevance, grid.framing.n_fft))
     # no cancelling giants: before, bins reached 1e8 x the clip's total |relevance|
     assert map_abs <= 10 * total_abs
 
@@ -142,3 +137,24 @@ def test_accounting_carries_the_numbers_and_flags_a_negative_total(engine, model
     e.relevance = -np.abs(e.relevance)
     assert accounting(e)["negative_total"] is True
     assert "negative" in conservation_note(e) and "against" in conservation_note(e)
+
+
+def test_cli_json_and_npz_carry_the_same_numbers(fsdd_dir, tmp_path, capsys):
+    from audioxai_gui.cli import main
+
+    clip = fsdd_dir / "recordings" / "7_jackson_0.wav"
+    assert main(["explain", str(clip), "--json", "--composite", "EpsilonPlusFlat", "--out", str(tmp_path)]) == 0
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    data = np.load(tmp_path / "7_jackson_0.wav.relevance.npz")
+    saved = {m["key"]: m for m in json.loads(str(data["metadata"]))["models"]}
+    keys = ("conservation", "window_conservation", "negative_total", "silent_share", "padding_share")
+    for kind, printed in record["models"].items():
+        for key in (*keys, "normalisation", "map_total_abs", "conserving_composite"):
+            assert printed[key] == saved[kind][key], (kind, key)
+        assert printed["normalisation"] == MAP_NORMALISATION
+        assert printed["map_total_abs"] == pytest.approx(float(np.abs(data[f"{kind}_tf_relevance"]).sum()), rel=1e-4)
+    wave = record["models"]["waveform"]
+    # Flat spreads relevance over this recording's exact zeros and over the padding: both are counted
+    assert wave["silent_share"] > 0 and wave["padding_share"] > 0
+    assert data["waveform_tf_silent"].shape == (data["waveform_tf_relevance"].shape[-1],)
+    assert record["models"]["spectrogram"]["silent_share"] == 0

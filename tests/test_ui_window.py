@@ -41,9 +41,12 @@ def test_opening_a_file_fills_every_pane_on_the_spectrogram_models_grid(window, 
         assert pane.background.pyramid.shape == (grid.n_bands, n_frames)
         assert pane.overlay.pyramid.shape == (grid.n_bands, n_frames)
         assert pane.overlay.item.image is not None and pane.background.item.image is not None
-    np.testing.assert_array_equal(
-        panes["waveform_tf"].overlay.pyramid.image, window.displays["waveform"].explanation.tf_relevance
-    )
+    # each map is drawn as % of its own total |relevance|, and the colour bar says so
+    explanation = window.displays["waveform"].explanation
+    np.testing.assert_allclose(panes["waveform_tf"].overlay.pyramid.image, 100 * explanation.tf_shares(), rtol=1e-6)
+    assert np.abs(panes["waveform_tf"].overlay.pyramid.image).sum() == pytest.approx(100, rel=1e-4)
+    colorbar = panes["waveform_tf"].colorbar
+    assert any("% of map |R|" in colorbar.getAxis(side).labelText for side in ("left", "right"))
 
 
 def test_predictions_shown_match_the_engine(window, backend):

@@ -16,13 +16,6 @@ from .engine import MAP_NORMALISATION, Explanation
 # Differences smaller than this are not worth a reason in the one-line note.
 _NOTEWORTHY_SHARE = 0.01
 
-CONSERVATION_HELP = (
-    "Conservation = the relevance on the clip divided by the explained class's score (logit); 1.00 means the "
-    "relevance accounts for all of it. Biases in the network keep a part (the '-NoBias' composites give them "
-    "none), the epsilon rule absorbs a little, and relevance on the zero padding around a short clip is not "
-    "shown. A negative total means the clip as a whole counts against the class."
-)
-
 
 def accounting(explanation: Explanation) -> dict:
     """JSON-ready numbers: conservation over the clip and per window, negative-total flag, the silent and
@@ -39,6 +32,13 @@ def accounting(explanation: Explanation) -> dict:
         "normalisation": MAP_NORMALISATION,
         "map_total_abs": _rounded(e.map_scale),
     }
+
+
+def frame_concentration(relevance: np.ndarray, n_fft: int) -> float:
+    """The largest share of the clip's |relevance| within one frame's span (n_fft samples): a bin of the
+    time-frequency map may legitimately hold that much, more would be an artefact of the projection."""
+    magnitude = np.abs(np.asarray(relevance, dtype=np.float64))
+    return float(np.convolve(magnitude, np.ones(n_fft)).max() / (magnitude.sum() or 1.0))
 
 
 def _rounded(value: float) -> float | None:
@@ -60,6 +60,14 @@ def conservation_note(explanation: Explanation) -> str:
     if e.silent_share >= _NOTEWORTHY_SHARE:
         line += f" · {e.silent_share:.0%} on silent samples, not in the map"
     return line
+
+
+def silent_note(explanation: Explanation) -> str:
+    """What the time-frequency map leaves out, for the map's title; empty when it is (nearly) nothing."""
+    share = explanation.silent_share
+    if share < _NOTEWORTHY_SHARE:
+        return ""
+    return f"{share:.0%} on silent samples, not in this map"
 
 
 def _reasons(e: Explanation) -> list[str]:

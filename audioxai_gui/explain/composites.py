@@ -32,11 +32,11 @@ BIAS_FREE_SUFFIX = "-NoBias"
 
 @dataclass(frozen=True)
 class _Rules:
-    """A zennit composite class, whether it needs the input range (ZBox), and what it does in plain words."""
+    """A zennit composite class and whether it needs the input range (ZBox). Plain-language sentences for
+    each live in the glossary (audioxai_gui/glossary.py)."""
 
     cls: type
     needs_range: bool
-    description: str
 
     def factory(self, zero_params: list[str] | None) -> CompositeFactory:
         def make(low: float, high: float):
@@ -47,48 +47,17 @@ class _Rules:
 
 
 _RULES = {
-    "EpsilonPlus": _Rules(
-        zc.EpsilonPlus,
-        False,
-        "Relevance follows the positive evidence layer by layer; each sample or bin gets relevance in "
-        "proportion to its own value, so silence gets none. Sharp and reliable: the default.",
-    ),
-    "EpsilonAlpha2Beta1": _Rules(
-        zc.EpsilonAlpha2Beta1,
-        False,
-        "Like EpsilonPlus but also passes evidence against the class (blue) down the network, so maps "
-        "show both what speaks for and what speaks against.",
-    ),
-    "EpsilonPlusFlat": _Rules(
-        zc.EpsilonPlusFlat,
-        False,
-        "Like EpsilonPlus, but the first layer spreads relevance evenly over what each unit looks at, "
-        "whatever the signal is there: shows where the model looks, also on silence.",
-    ),
-    "EpsilonAlpha2Beta1Flat": _Rules(
-        zc.EpsilonAlpha2Beta1Flat,
-        False,
-        "EpsilonAlpha2Beta1 with an evenly spreading first layer: evidence for and against, smoothed over "
-        "each first-layer unit's view, also on silence.",
-    ),
-    "EpsilonGammaBox": _Rules(
-        zc.EpsilonGammaBox,
-        True,
-        "Favours positive evidence (gamma) and treats the input as bounded (box rule in the first layer), "
-        "which also puts relevance on quiet parts.",
-    ),
+    "EpsilonPlus": _Rules(zc.EpsilonPlus, needs_range=False),
+    "EpsilonAlpha2Beta1": _Rules(zc.EpsilonAlpha2Beta1, needs_range=False),
+    "EpsilonPlusFlat": _Rules(zc.EpsilonPlusFlat, needs_range=False),
+    "EpsilonAlpha2Beta1Flat": _Rules(zc.EpsilonAlpha2Beta1Flat, needs_range=False),
+    "EpsilonGammaBox": _Rules(zc.EpsilonGammaBox, needs_range=True),  # ZBox: the model's input range
 }
 
 COMPOSITES: dict[str, CompositeFactory] = {}
-DESCRIPTIONS: dict[str, str] = {}
 for _name, _rules in _RULES.items():
     COMPOSITES[_name] = _rules.factory(None)
-    DESCRIPTIONS[_name] = _rules.description
     COMPOSITES[_name + BIAS_FREE_SUFFIX] = _rules.factory(["bias"])
-    DESCRIPTIONS[_name + BIAS_FREE_SUFFIX] = (
-        f"{_name} with the network's biases left out of the explanation: all of the class score is shared "
-        "over the input, so conservation is about 1.00."
-    )
 
 DEFAULT_COMPOSITE = "EpsilonPlus"
 

@@ -83,11 +83,13 @@ class _ModelColumn(QtWidgets.QGroupBox):
         if explanation is None:
             self.summary.setText("no explanation yet")
             return
+        from ..explain.accounting import conservation_note  # the engine is loaded by now
+        from ..explain.composites import composite_label
+
         e = explanation
         self.setTitle(f"{self.role_title} · {e.model_name}")
         self.summary.setText(
-            f"explaining “{e.classes[e.target]}” · {e.composite}\n"
-            f"conservation {e.conservation:.2f} (1.00 = all of the logit)"
+            f"explaining “{e.classes[e.target]}” · {composite_label(e.composite)}\n{conservation_note(e)}"
         )
         self.summary.setToolTip(f"{e.composite}: {composite_tip(e.composite)}\n\nConservation: {tip('conservation')}")
         for index in map(int, np.argsort(-e.probabilities)[:TOP_CLASSES]):

@@ -250,15 +250,22 @@ class ExplanationDisplay:
 
     explanation: object  # Explanation
     background: GridImage  # the display spectrogram on the explanation's grid
+    tf_shares: np.ndarray  # the map as % of its own total |relevance| (what is drawn and scaled)
     tf_pyramid: ColumnPyramid
     samples_pyramid: PeakPyramid | None  # per-sample relevance, waveform models only
+    note: str = ""  # what the map leaves out (relevance on silent samples), shown after the pane's title
 
 
 def prepare_display(explanation, clip: Clip, cancelled: Callable[[], bool] = lambda: False) -> ExplanationDisplay:
+    from ..explain.accounting import silent_note  # the engine is loaded by now
+
     samples = explanation.relevance if explanation.relevance.ndim == 1 else None
+    shares = (100 * explanation.tf_shares()).astype(np.float32)
     return ExplanationDisplay(
         explanation,
         clip.image(explanation.grid, cancelled),
-        ColumnPyramid(explanation.tf_relevance, signed_absmax),
+        shares,
+        ColumnPyramid(shares, signed_absmax),
         PeakPyramid(samples) if samples is not None else None,
+        silent_note(explanation),
     )

@@ -29,8 +29,8 @@ class ControlsPanel(QtWidgets.QWidget):
         for role, combo in self.composites.items():
             combo.setEnabled(False)
             combo.setToolTip(tip("composite"))
-            combo.currentTextChanged.connect(lambda name, r=role: name and self.compositeChanged.emit(r, name))
-            combo.currentTextChanged.connect(lambda name, c=combo: c.setToolTip(self._composite_tooltip(name)))
+            combo.currentIndexChanged.connect(lambda _, r=role, c=combo: c.currentData() and self._composite_chosen(r))
+            combo.currentIndexChanged.connect(lambda _, c=combo: c.setToolTip(self._composite_tooltip(c.currentData())))
             form.addRow(self._label(f"{role.capitalize()} model rules", "composite"), combo)
         self.colormap = QtWidgets.QComboBox()
         self.colormap.addItems(list(COLORMAPS))
@@ -114,16 +114,21 @@ class ControlsPanel(QtWidgets.QWidget):
 
     def set_composites(self, names: list[str], current: dict[str, str]) -> None:
         """Fill the composite choices (known only once the engine is imported) without re-explaining."""
+        from ..explain.composites import composite_label
+
         for role, combo in self.composites.items():
             blocker = QtCore.QSignalBlocker(combo)
             combo.clear()
-            combo.addItems(names)
             for index, name in enumerate(names):  # each rule set explained in the drop-down list itself
+                combo.addItem(composite_label(name), name)
                 combo.setItemData(index, composite_tip(name), QtCore.Qt.ItemDataRole.ToolTipRole)
-            combo.setCurrentText(current.get(role, names[0] if names else ""))
+            combo.setCurrentIndex(max(0, combo.findData(current.get(role))))
             combo.setEnabled(bool(names))
-            combo.setToolTip(self._composite_tooltip(combo.currentText()))
+            combo.setToolTip(self._composite_tooltip(combo.currentData()))
             del blocker
 
+    def _composite_chosen(self, role: str) -> None:
+        self.compositeChanged.emit(role, self.composite(role))
+
     def composite(self, role: str) -> str:
-        return self.composites[role].currentText()
+        return self.composites[role].currentData()

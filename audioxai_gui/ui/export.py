@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,8 @@ def export_view(layout, path: str | Path) -> Path:
 
 def relevance_arrays(explanations: dict) -> dict[str, np.ndarray]:
     """Flat name -> array mapping of every explanation, prefixed by model role."""
+    from ..explain.accounting import accounting  # imports torch: only once there is something to export
+
     arrays: dict[str, np.ndarray] = {}
     for role, e in explanations.items():
         if e is None:
@@ -77,6 +80,8 @@ def relevance_arrays(explanations: dict) -> dict[str, np.ndarray]:
                 f"{role}_model": np.array(e.model_name),
                 f"{role}_sample_rate": np.array(e.sample_rate),
                 f"{role}_conservation": np.array(e.conservation),
+                f"{role}_accounting": np.array(json.dumps(accounting(e))),
+                f"{role}_tf_silent": e.tf_silent,
                 f"{role}_frame_times": e.frame_times(),
                 f"{role}_band_frequencies": e.band_frequencies(),
             }

@@ -503,6 +503,7 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             tf_pane = panes["spectrogram"]
         tf_pane.set_relevance(display.tf_pyramid, explanation.grid)
+        tf_pane.set_note(display.note)
         self._apply_pending_view()
         self.apply_display()
         notes = "; ".join(explanation.notes)
@@ -538,9 +539,9 @@ class MainWindow(QtWidgets.QMainWindow):
         settings = self.display
         maps = {}
         if self.displays["spectrogram"] is not None:
-            maps["spectrogram"] = self._scale(self.displays["spectrogram"].explanation.tf_relevance)
+            maps["spectrogram"] = self._scale(self.displays["spectrogram"].tf_shares)
         if self.displays["waveform"] is not None:
-            maps["waveform_tf"] = self._scale(self.displays["waveform"].explanation.tf_relevance)
+            maps["waveform_tf"] = self._scale(self.displays["waveform"].tf_shares)
             self.stack.panes["waveform"].set_display(
                 settings, self._scale(self.displays["waveform"].explanation.relevance)
             )

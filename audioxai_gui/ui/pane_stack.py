@@ -45,11 +45,13 @@ class PaneStack(QtCore.QObject):
             "waveform": WaveformPane(),
             "spectrogram": SpectrogramPane(
                 "spectrogram",
-                "Spectrogram model relevance (on its own input spectrogram)",
+                "Spectrogram model relevance of its input dB bins",
                 "spectrogram model",
             ),
             "waveform_tf": SpectrogramPane(
-                "waveform_tf", "Waveform model relevance, projected to time–frequency", "waveform model"
+                "waveform_tf",
+                "Waveform model relevance of STFT coefficients (DFT-LRP)",
+                "waveform model",
             ),
         }
         self.visible = dict.fromkeys(self.panes, True)

@@ -36,6 +36,13 @@ NEGATIVE_BRUSH = pg.mkBrush(50, 100, 240, 170)
 EMPTY_FREQUENCY_RANGE_HZ = 4000.0
 AMPLITUDE_HEADROOM = 1.05  # the fitted amplitude axis leaves the loudest sample 5 % below the edge
 MIN_AMPLITUDE_PEAK = 1e-4  # a silent clip still gets a usable axis
+# Maps are drawn as shares of their own total |relevance| (explain.engine.MAP_NORMALISATION), in percent.
+SHARE_LABEL = "% of map |R|"
+SHARE_HELP = (
+    "Colours show each bin's share of this map's total |relevance|, in percent (negative: evidence against). "
+    "Each map is divided by its own total so the two models compare as shares: their raw values decompose "
+    "different quantities (dB bins of the input spectrogram vs STFT coefficients of the waveform)."
+)
 BACKGROUND_LUT = np.linspace(0, 215, 256).astype(np.ubyte)[:, None].repeat(3, axis=1)  # black..light grey
 
 
@@ -97,6 +104,10 @@ class Pane(QtCore.QObject):
         centre = min(max(centre, full_low + half), full_high - half)
         self.view.setYRange(centre - half, centre + half, padding=0)
         self.view.sigRangeChangedManually.emit(self.view.state["mouseEnabled"])
+
+    def set_note(self, note: str) -> None:
+        """A short remark after the title (e.g. what the map leaves out); empty for none."""
+        self.plot.setTitle(f"{self.title}  ·  {note}" if note else self.title, size="10pt")
 
     def padded_span(self) -> tuple[float, float, int]:
         """(start s, end s, pixels) of the visible time range widened by VIEW_MARGIN on each side."""
@@ -328,11 +339,11 @@ class SpectrogramPane(Pane):
             values=(-1, 1),
             colorMap=pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)]),
             interactive=False,
-            label="relevance",  # short: a longer label collides with the next pane's on a 768 px screen
+            label=SHARE_LABEL,  # short: a longer label collides with the next pane's on a 768 px screen
             width=14,
             colorMapMenu=False,
         )
-        self.colorbar.setToolTip(f"{tip('colour_bar')}\n\n{tip('red_blue')}")
+        self.colorbar.setToolTip(f"{tip('colour_bar')} {SHARE_HELP}\n\n{tip('red_blue')}")
         self.frequency_axis.setToolTip(tip("frequency_axis"))
         self.side_item = self.colorbar
         self.frequency_scale = FREQUENCY_SCALES["linear"]
@@ -447,5 +458,5 @@ class SpectrogramPane(Pane):
             parts.append(f"level = {level:.1f} dB")
         relevance = self.overlay.value_at(seconds, y)
         if relevance is not None:
-            parts.append(f"R({self.relevance_label}) = {format_relevance(relevance)}")
+            parts.append(f"R({self.relevance_label}) = {format_relevance(relevance)} % of the map's |R|")
         return "   ".join(parts)
