@@ -47,11 +47,16 @@ class Analysis:
     level_dbfs: float
     predictions: dict  # role -> class name
     ready: float  # perf_counter when a poll collected it
+    probabilities: dict = field(default_factory=dict)  # role -> {class name: probability}
 
     @classmethod
     def of(cls, result, ready: float) -> Analysis:
-        predictions = {role: e.classes[e.predicted] for role, e in result.explanations.items()}
-        return cls(result.request.end_seconds, result.request.level_dbfs, predictions, ready)
+        explanations = result.explanations.items()
+        predictions = {role: e.classes[e.predicted] for role, e in explanations}
+        probabilities = {
+            role: dict(zip(e.classes, map(float, e.probabilities), strict=True)) for role, e in explanations
+        }
+        return cls(result.request.end_seconds, result.request.level_dbfs, predictions, ready, probabilities)
 
 
 @dataclass

@@ -20,9 +20,11 @@ Equivalent shell commands (e.g. for CI), as root or as a user:
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -138,6 +140,24 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def run_live_child(script: str | Path, out_dir: Path, *args: str, timeout: float) -> dict:
+    """Run ``script``'s ``__main__`` (argv: out_dir, *args) against a fresh daemon and return the
+    ``result.json`` it wrote: capture code must run in a process started with the daemon's environment.
+    The child sees the repository's models only (no user folder), like a fresh install."""
+    repo = Path(__file__).resolve().parents[1]
+    with pulse_server() as server:
+        done = subprocess.run(
+            [sys.executable, str(script), str(out_dir), *args],
+            env={**server.env, "PYTHONPATH": f"{repo}:{repo / 'tests'}", "AUDIOXAI_MODELS": "/nonexistent"},
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    assert done.returncode == 0, f"live child failed:\n{done.stdout}\n{done.stderr}"
+    return json.loads((out_dir / "result.json").read_text())
 
 
 def _run(command: list[str], env: dict[str, str]) -> str:

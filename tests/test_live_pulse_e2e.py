@@ -8,14 +8,13 @@ the benchmark's driver; this process checks what it heard and predicted.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile
-from pulse import pulse_server, skip_reason
+from pulse import run_live_child, skip_reason
 from test_capture_pulse import peak_normalised_cross_correlation
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -46,17 +45,7 @@ def child(out_dir: Path, recordings: Path) -> None:
 
 
 def test_live_predictions_name_the_spoken_digits(shipped_pair, fsdd_dir, tmp_path):
-    with pulse_server() as server:
-        done = subprocess.run(
-            [sys.executable, __file__, str(tmp_path), str(fsdd_dir / "recordings")],
-            env={**server.env, "PYTHONPATH": f"{REPO_ROOT}:{REPO_ROOT / 'tests'}", "AUDIOXAI_MODELS": "/nonexistent"},
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=90,
-        )
-    assert done.returncode == 0, f"live child failed:\n{done.stdout}\n{done.stderr}"
-    result = json.loads((tmp_path / "result.json").read_text())
+    result = run_live_child(__file__, tmp_path, str(fsdd_dir / "recordings"), timeout=90)
     assert result["models"] == {"waveform": shipped_pair[0].card.name, "spectrogram": shipped_pair[1].card.name}
     predictions = result["predictions"]
     assert len(predictions) == N_CLIPS
