@@ -109,11 +109,15 @@ def test_events_export_and_become_regions(window, tmp_path):
     assert len(list(annotation.document)) == before + added
 
 
-def test_time_axis_reads_seconds_then_a_clock_never_ks():
+def test_time_axis_reads_seconds_then_a_clock_never_ks(qapp):
     assert format_clock(3725.5) == "1:02:05.500"
     assert format_clock(65.25, 2) == "1:05.25"
     assert format_time(12.5, 30.0, 1) == "12.5"
     axis = TimeAxisItem()
+    axis.setRange(0.0, 3600.0)
     assert axis.tickStrings([0.0, 1800.0, 3600.0], 1.0, 1800.0) == ["0:00", "30:00", "1:00:00"]
     assert axis.labelText == "time (h:mm:ss)"
+    axis.setRange(40.0, 70.0)
+    assert axis.tickStrings([41.0, 42.0], 1.0, 1.0) == ["0:41", "0:42"]  # minor ticks read like the major ones
+    axis.setRange(0.0, 2.0)
     assert axis.tickStrings([1.0, 1.5], 1.0, 0.5) == ["1.0", "1.5"]

@@ -25,9 +25,12 @@ small share of the work on an hour-long file."""
 
 
 def format_eta(seconds: float) -> str:
+    """Short enough for the status bar's progress bar: "40 s left", "7 min left", "1 h 05 min left"."""
     if seconds < 60:
         return f"{seconds:.0f} s left"
-    return f"{seconds // 60:.0f} min {seconds % 60:02.0f} s left"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min left"
+    return f"{seconds // 3600:.0f} h {seconds % 3600 / 60:02.0f} min left"
 
 
 class RecordingExplainer(QtCore.QObject):
@@ -177,6 +180,7 @@ class RecordingExplainer(QtCore.QObject):
         """Progress bar text: the percentage and, once there is a rate, the time left."""
         eta = self.eta_text()
         self.window.progress.setFormat("explaining %p%" + (f" · {eta}" if eta else ""))
+        self.window.progress.setToolTip("Both models together: windows explained so far, and the time left")
 
     def resume(self) -> None:
         self.resume_button.hide()

@@ -49,7 +49,8 @@ class TimeAxisItem(pg.AxisItem):
         self.setToolTip("time from the start of the recording: seconds, or h:mm:ss.mmm for long recordings")
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
-        span = max((abs(value) for value in values), default=0.0)
+        # Decided by the visible range, not by each tick level's values, so major and minor ticks read alike.
+        span = max([abs(value) for value in (*self.range, *values)])
         decimals = decimals_for(spacing)
         label = "time (s)" if span < CLOCK_FROM_S else "time (h:mm:ss)" if span >= 3600 else "time (m:ss)"
         if self.labelText != label:
