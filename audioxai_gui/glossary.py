@@ -219,6 +219,38 @@ TERMS: dict[str, Term] = {
         "A clip shipped with the app for each task (a synthesised spoken digit, a dog bark). Open your own file "
         "with Ctrl+O or drop it on the window; press Space to listen.",
     ),
+    # --- long recordings (ui/tracks, ui/progressive) -----------------------------------------------------------
+    "prediction_tracks": Term(
+        "Prediction tracks",
+        "Under the waveform, one row per model: the class it hears in each 1 s window over time. The colour is "
+        "the class, the opacity how sure the model is; grey means no sound there. Hover for both models' top 3.",
+    ),
+    "each_window": Term(
+        "Each window for its own class",
+        "A recording longer than one model window holds many decisions: each window's relevance explains the "
+        "class that window predicts, and the class panel shows the window under the cursor. Choosing a class "
+        "under 'Explain class' explains that one class across the whole recording instead.",
+    ),
+    "sound_events": Term(
+        "Sound events",
+        "Consecutive windows where a model names the same class, confidently and over sound, merged into one "
+        "event (onset, offset, class) and outlined on the tracks. ] and [ jump between them; Events > Export "
+        "writes them as DCASE, Audacity or Raven files, or turns them into regions you can correct.",
+    ),
+    "disagreement": Term(
+        "Disagreement",
+        "A red mark between the tracks: both models hear sound there but name different classes. } and { jump "
+        "between disagreements.",
+    ),
+    "explain_selection": Term(
+        "Explain selection",
+        "Explains only the selected time range, as if it were a file of its own (Shift+E).",
+    ),
+    "resume": Term(
+        "Visible part first, Resume",
+        "A long recording is explained where you look first, the rest behind; Cancel keeps what is done and "
+        "Resume computes only what is missing. Results are kept on disk, so reopening the file shows them at once.",
+    ),
 }
 
 
@@ -243,6 +275,9 @@ KEYS_AND_MOUSE: list[tuple[str, str]] = [
     ("] / [ and } / {", "next / previous sound event, and where the models next / last disagree"),
     ("Shift+E", "explain only the selection, as a clip of its own"),
     ("Ctrl+R", "live microphone"),
+    ("] / [", "next / previous sound event"),
+    ("} / {", "next / previous place where the models disagree"),
+    ("Shift+E", "explain the selection as one clip"),
     ("F1", "this guide"),
 ]
 
@@ -280,6 +315,10 @@ GUIDE: list[tuple[str, list[str]]] = [
     (
         "Your regions and the models",
         ["regions", "relevance_mass", "rank_accuracy", "chance", "mass_over_chance", "suggest"],
+    ),
+    (
+        "Long recordings",
+        ["prediction_tracks", "each_window", "sound_events", "disagreement", "explain_selection", "resume"],
     ),
     ("Live microphone", ["live_counters", "live_onset"]),
     ("The window", ["notifications", "selection_bar", "vertical_zoom", "example"]),

@@ -15,6 +15,7 @@ import time
 
 from PySide6 import QtCore, QtWidgets
 
+from ..glossary import tip
 from .clip import prepare_display
 
 PUBLISH_EVERY_S = 3.0
@@ -53,7 +54,7 @@ class RecordingExplainer(QtCore.QObject):
         window.stack.time_view.sigXRangeChanged.connect(self._view_moved)
         self.partial.connect(self._show_partial)
         self.resume_button = QtWidgets.QPushButton("Resume")
-        self.resume_button.setToolTip("Explain the windows still missing (those already explained are kept)")
+        self.resume_button.setToolTip(tip("resume"))
         self.resume_button.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.resume_button.hide()
         self.resume_button.clicked.connect(self.resume)

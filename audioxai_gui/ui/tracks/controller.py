@@ -14,6 +14,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...explain.segments import EXPORT_FORMATS, SegmentRules, sound_mask, write_segments
+from ...glossary import tip
 from ..time_axis import format_time
 from .model import ModelTrack, build_track, disagreements, next_time
 from .widget import TracksPlot
@@ -73,7 +74,7 @@ class TracksController(QtCore.QObject):
             "E&xplain selection as one clip",
             self.explain_selection,
             "Shift+E",
-            "Explain only the selected time range, as if it were a file of its own (one model window if it fits)",
+            tip("explain_selection"),
         )
         add(
             "Turn events into &regions",

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from ...glossary import tip
 from ..panes import LEFT_AXIS_WIDTH
 from ..time_axis import TimeAxisItem
 from ..viewbox import TimeViewBox
@@ -24,11 +25,7 @@ NO_SOUND_COLOUR = QtGui.QColor(70, 70, 70)
 DISAGREEMENT_COLOUR = QtGui.QColor(255, 60, 60)
 EVENT_PEN = QtGui.QPen(QtGui.QColor(255, 255, 255), 0)
 ROLE_TICKS = {"waveform": "wave", "spectrogram": "spec"}
-TRACKS_TOOLTIP = (
-    "Prediction tracks: each model's top class per window over time (opacity = how sure it is; grey = no sound).\n"
-    "White outlines are sound events; red marks between the rows are where the two models disagree.\n"
-    "Hover for both models' top 3; ] and [ jump to the next / previous event, } and { to disagreements."
-)
+TRACKS_TOOLTIP = "\n\n".join(tip(key) for key in ("prediction_tracks", "sound_events", "disagreement"))
 
 
 def class_colour(index: int, n_classes: int) -> QtGui.QColor:
