@@ -39,7 +39,7 @@ class _ModuleBot:
         pass
 
     def waitUntil(self, condition, timeout):  # noqa: N802
-        deadline = time.monotonic() + timeout / 1000
+        deadline = time.monotonic() + max(timeout / 1000, 600)  # 30 s of audio, two models, a busy CPU
         while not condition():
             assert time.monotonic() < deadline, "timed out waiting for the window"
             QtWidgets.QApplication.processEvents()
