@@ -223,3 +223,20 @@ def test_live_mode_restarts_with_the_new_tasks_models_at_their_rate(window, qtbo
         assert explanations["spectrogram"].tf_relevance.shape[0] == TOY_GRID.n_bands
     finally:
         live.stop()
+
+
+def test_the_event_task_opens_on_its_example_and_both_models_name_it(window, qtbot):
+    from audioxai_gui.resources import EVENT_EXAMPLE
+
+    if "events" not in window.backend.tasks:
+        pytest.skip("the event models (task 'events') are not in models/")
+    window.extensions["tasks"].combo.activated.emit(window.extensions["tasks"].combo.findData("events"))
+    _wait_task(qtbot, window, "events", EVENT_EXAMPLE.name)  # the digit example was open: the event example follows
+    assert window.clip.audio.sample_rate == 22050
+    for role, display in window.displays.items():
+        explanation = display.explanation
+        assert explanation.classes[explanation.predicted] == "Dog bark", role
+    assert (
+        window.stack.panes["spectrogram"].background.pyramid.shape[0]
+        == window.backend.task.card("spectrogram").features.n_bands
+    )
