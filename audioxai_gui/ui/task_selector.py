@@ -8,12 +8,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..glossary import tip
 from ..session import ROLES
-
-TASK_TOOLTIP = (
-    "Task: what the two models recognise (for example spoken digits or sound events). Each task has a "
-    "waveform model and a spectrogram model; switching loads both and re-explains the audio."
-)
 
 
 class TaskSelector(QtCore.QObject):
@@ -26,13 +22,13 @@ class TaskSelector(QtCore.QObject):
         window.models_menu.insertSeparator(window.models_menu.actions()[1])
         self.group = QtGui.QActionGroup(window)
         self.combo = QtWidgets.QComboBox()
-        self.combo.setToolTip(TASK_TOOLTIP)
+        self.combo.setToolTip(tip("task"))
         self.combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.combo.addItem("loading…")
         self.combo.setEnabled(False)
         self.combo.activated.connect(lambda index: window.choose_task(self.combo.itemData(index)))
         label = QtWidgets.QLabel(" Task ")
-        label.setToolTip(TASK_TOOLTIP)
+        label.setToolTip(tip("task"))
         self.toolbar = QtWidgets.QToolBar("Task", window)
         self.toolbar.setObjectName("Task toolbar")
         self.toolbar.addWidget(label)
