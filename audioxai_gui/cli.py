@@ -169,6 +169,9 @@ def run_agreement(args) -> int:
     except (AgreementError, OSError) as exc:
         print(f"error: {failure_message(args.folder, exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not summary and failed:
+        print(f"error: no annotated file in {shown_path(args.folder)} could be used (see above)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     print(format_summary_table(summary))
     print(f"rows written to {shown_path(out)}")
     return EXIT_BAD_INPUT if failed else EXIT_OK

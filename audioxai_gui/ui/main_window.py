@@ -360,7 +360,7 @@ class MainWindow(QtWidgets.QMainWindow):
         rates = {model.card.sample_rate for model in self.backend.models.values()}
         wanted, max_seconds = seconds_to_open(self, path, rates, self.ask_long_file)
         if not wanted:
-            self.statusBar().showMessage(f"{shown_path(path.name)} not opened", 5000)
+            self.notify(f"{shown_path(path.name)} not opened", "info")
             return
         self.statusBar().showMessage(f"opening {shown_path(path.name)}…")
         self.runner.submit(
@@ -390,7 +390,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _open_failed(self, path: Path, exc: BaseException) -> None:
         reason = failure_message(path, exc)
-        self.notify(f"Could not open {shown_path(path.name)}: {reason}", "error")
+        self.notify(f"Could not open {reason}", "error")
         QtWidgets.QMessageBox.critical(self, "Cannot open audio", reason)
 
     def _show_clip(self, clip) -> None:

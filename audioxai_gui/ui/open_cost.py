@@ -26,7 +26,7 @@ def ask_with_dialog(parent: QtWidgets.QWidget, path: Path, reason: str, first_pa
     box.setIcon(QtWidgets.QMessageBox.Icon.Question)
     box.setWindowTitle("Long audio file")
     box.setText(f"{shown_path(path.name)} is {reason}.")
-    part = format_duration(first_part)
+    part = "hour" if first_part == 3600 else format_duration(first_part)
     box.setInformativeText(
         "Opening all of it may take minutes and more memory than this computer has. "
         f"Its first {part} opens quickly and can be explained like any clip."
