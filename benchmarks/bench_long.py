@@ -35,7 +35,7 @@ def write_hour(path: Path) -> int:
     return sum(onset < HOUR_S for onset in recording.onsets)
 
 
-def _wait(app, condition, limit_s: float = 900.0) -> float:
+def _wait(app, condition, limit_s: float = 3000.0) -> float:
     from PySide6 import QtCore
 
     started = time.perf_counter()
@@ -80,6 +80,19 @@ def _frame_ms(app, window, span: float, zoom: bool) -> float:
     return 1e3 * statistics.median(frames)
 
 
+class _Rows(list):
+    """Rows printed as they are measured: an hour on a busy CPU is long, and a partial table still tells."""
+
+    def append(self, row: dict) -> None:
+        print(f"{row['measure']}: {row['value']} (target {row['target']})", flush=True)
+        super().append(row)
+
+    def __iadd__(self, rows):
+        for row in rows:
+            self.append(row)
+        return self
+
+
 def run() -> list[dict]:
     import torch
     from PySide6 import QtCore, QtWidgets
@@ -91,7 +104,7 @@ def run() -> list[dict]:
 
     import_heavy_modules()
     backend = load_models(discover())
-    rows = []
+    rows = _Rows()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "hour.wav"
         clips = write_hour(path)

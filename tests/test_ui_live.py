@@ -188,6 +188,7 @@ def test_the_energy_gate_skips_quiet_windows(qtbot, window):
     live.start()
     feed(live, tone(0.5, amplitude=0.001))  # about -63 dBFS
     assert live.pipeline.gated == 1 and live.pipeline.analyser.scheduler.submitted == 0
+    assert [p.class_name for p in live.panel.history.lanes["waveform"]] == ["no sound"]  # not a class
     feed(live, tone(0.25, amplitude=0.9))  # the window's RMS rises above -30 dBFS: an onset, analysed at once
     assert live.pipeline.analyser.scheduler.submitted == 1 and live.pipeline.onset_analyses == 1
     live.panel.gate_enabled.setChecked(False)  # applies while running

@@ -222,6 +222,8 @@ class LiveController(QtCore.QObject):
             self.stop()
             self.window.show_problem(f"Live mode stopped: {update.error}", dialog=not _headless())
             return
+        for seconds in update.silent:
+            self.panel.history.add_silence(seconds)
         for result in update.results:
             self.panel.history.add_result(result)
         if update.results:

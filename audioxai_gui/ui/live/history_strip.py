@@ -11,6 +11,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ...session import ROLES
 from ..class_panel import ROLE_TITLES
 
+NO_SOUND = "no sound"
+NO_SOUND_COLOUR = QtGui.QColor(90, 90, 90)
 LANE_HEIGHT = 22
 LABEL_WIDTH = 84
 MAX_ENTRIES = 400
@@ -62,6 +64,12 @@ class HistoryStrip(QtWidgets.QWidget):
             )
         self.update()
 
+    def add_silence(self, end_seconds: float) -> None:
+        """A window the energy gate skipped: both lanes say "no sound" there rather than a class."""
+        for lane in self.lanes.values():
+            lane.append(Prediction(end_seconds, NO_SOUND, -1, 1, 1.0))
+        self.update()
+
     def set_now(self, seconds: float) -> None:
         self.now_seconds = seconds
         self.update()
@@ -87,8 +95,11 @@ class HistoryStrip(QtWidgets.QWidget):
                 if right < LABEL_WIDTH:
                     continue
                 rect = QtCore.QRectF(max(left, LABEL_WIDTH), top + 2, right - max(left, LABEL_WIDTH), LANE_HEIGHT - 4)
-                colour = class_colour(prediction.class_index, prediction.n_classes)
-                colour.setAlphaF(0.35 + 0.65 * prediction.probability)
+                if prediction.class_index < 0:
+                    colour = QtGui.QColor(NO_SOUND_COLOUR)
+                else:
+                    colour = class_colour(prediction.class_index, prediction.n_classes)
+                    colour.setAlphaF(0.35 + 0.65 * prediction.probability)
                 painter.fillRect(rect, colour)
                 if rect.width() > 12:
                     painter.setPen(QtGui.QColor("black"))

@@ -46,10 +46,12 @@ class LiveSettings:
 
 @dataclass
 class LiveUpdate:
-    """What one poll found: finished analyses (oldest first) and a problem that ends the session."""
+    """What one poll found: finished analyses (oldest first), the stream times of windows the gate found silent,
+    and a problem that ends the session."""
 
     results: list[LiveResult] = field(default_factory=list)
     error: BaseException | None = None
+    silent: list[float] = field(default_factory=list)
 
 
 class LivePipeline:
@@ -63,6 +65,7 @@ class LivePipeline:
         self.analyser = LiveAnalyser(engine, self.models, self.grid, composites)
         self.history: ScrollingHistory | None = None
         self.gated = 0  # hops skipped by the energy gate
+        self._silent: list[float] = []  # their stream times, until the next poll hands them out
         self.onset_analyses = 0  # windows requested at an onset instead of at a hop
         self.lost_samples = 0  # samples the ring overwrote before a poll read them
         self._consumed = 0  # stream clock at the capture rate: samples read (lost ones included)
@@ -129,7 +132,8 @@ class LivePipeline:
             self._schedule_hop()
             missed = (self._consumed - self._next_hop) // self._hop_samples
             self._next_hop += (missed + 1) * self._hop_samples
-        return LiveUpdate(self.analyser.take_results())
+        silent, self._silent = self._silent, []
+        return LiveUpdate(self.analyser.take_results(), silent=silent)
 
     def _append(self, samples: np.ndarray) -> None:
         if not len(samples):
@@ -145,6 +149,7 @@ class LivePipeline:
     def _schedule_hop(self) -> None:
         if self.settings.gate_enabled and not should_analyse(self._tail, self.settings.gate_dbfs, self._hop_samples):
             self.gated += 1
+            self._silent.append(self.stream_seconds)
             return
         self._submit_newest()
 
