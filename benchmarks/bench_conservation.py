@@ -9,9 +9,7 @@ so all digits and speakers) with every composite. Per composite and model:
 - silent share: the part of |relevance| on near-silent samples (reported apart, not in the map);
 - largest bin / map |relevance|, and on how many clips a bin holds more than 5 % without the
   time-domain relevance being that concentrated (the largest share of |relevance| in one frame's span);
-- map |relevance| / time-domain |relevance| (cancelling artefacts make this large);
-- "before": the same map with the stabiliser ~0 (the plain ratio rule this replaced): its error and its
-  largest bin / time-domain |relevance|.
+- map |relevance| / time-domain |relevance| (cancelling artefacts make this large).
 
 Run from the repository root: ``python -m benchmarks.bench_conservation`` (or via run_all.py).
 """
@@ -28,7 +26,6 @@ from audioxai_gui.classifiers import find_cards, load_model, pick_card
 from audioxai_gui.explain.accounting import frame_concentration
 from audioxai_gui.explain.composites import COMPOSITES
 from audioxai_gui.explain.engine import ExplanationEngine
-from audioxai_gui.explain.projection import project
 
 REPO = Path(__file__).resolve().parents[1]
 FSDD = REPO.parent / "shared" / "data" / "fsdd" / "recordings"
@@ -48,7 +45,6 @@ def _waveform_numbers(e, samples: np.ndarray) -> dict:
     total, total_abs = relevance.sum(), np.abs(relevance).sum() or 1.0
     tf, silent = e.tf_relevance.astype(np.float64), e.tf_silent.astype(np.float64)
     max_bin = np.abs(tf).max() / (np.abs(tf).sum() or 1.0)
-    before = project(samples.astype(np.float64), relevance, e.grid, silence_level=1e-12).tf
     return {
         "error": abs(tf.sum() + silent.sum() - total) / total_abs,
         "map_alone": abs(tf.sum() - total) / total_abs,
@@ -56,8 +52,6 @@ def _waveform_numbers(e, samples: np.ndarray) -> dict:
         "max_bin": max_bin,
         "bin_over_limit": float(max_bin > max(0.05, frame_concentration(relevance, e.grid.framing.n_fft))),
         "mass": np.abs(tf).sum() / total_abs,
-        "before_error": abs(before.sum() - total) / total_abs,
-        "before_max_bin": np.abs(before).max() / total_abs,
     }
 
 
@@ -95,8 +89,6 @@ def run(n_clips: int = N_CLIPS) -> list[dict]:
                     "largest bin / map |R| (worst)": f"{worst['max_bin']:.1%}",
                     "bins > max(5 %, frame share of time |R|)": f"{over:.0f}/{len(numbers)}",
                     "map |R| / time |R| (worst)": f"{worst['mass']:.2f}",
-                    "before: map error (worst)": f"{worst['before_error']:.1%}",
-                    "before: largest bin / time |R|": f"{worst['before_max_bin']:.2g}",
                 }
             else:
                 row |= dict.fromkeys(
@@ -107,8 +99,6 @@ def run(n_clips: int = N_CLIPS) -> list[dict]:
                         "largest bin / map |R| (worst)",
                         "bins > max(5 %, frame share of time |R|)",
                         "map |R| / time |R| (worst)",
-                        "before: map error (worst)",
-                        "before: largest bin / time |R|",
                     ],
                     "—",
                 )

@@ -25,6 +25,7 @@ SUITES = {
     "live": ("benchmarks.bench_live", "Live microphone latency (issue 4)"),
     "live_memory": ("benchmarks.bench_live_memory", "Live pipeline memory (issue 4)"),
     "long": ("benchmarks.bench_long", "Long recordings (issue 12)"),
+    "conservation": ("benchmarks.bench_conservation", "Honest maps: conservation per composite (issue 9)"),
 }
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

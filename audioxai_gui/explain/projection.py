@@ -106,24 +106,24 @@ def project(signal, relevance, spec: FeatureSpec, silence_level: float = SILENCE
         empty = np.zeros((*batch_shape, 0), dtype=signal.dtype)
         return Projection(np.zeros((*batch_shape, spec.n_bands, 0), dtype=signal.dtype), empty, np.zeros(batch_shape))
 
-    level = np.sqrt(np.mean(np.square(signal, dtype=np.float64), axis=-1, keepdims=True))
-    stabiliser = np.maximum(silence_level * level, _STABILISER_FLOOR).astype(signal.dtype)
-    denominator = np.square(signal) + np.square(stabiliser)
-    ratio = relevance * signal / denominator
-    silent = relevance * np.square(stabiliser) / denominator
-    silent_share = _share(
-        np.abs(silent).sum(axis=-1, dtype=np.float64), np.abs(relevance).sum(axis=-1, dtype=np.float64)
-    )
-    inverse_envelope = _inverse_envelope(framing, n_frames, pad, n_samples, signal.dtype)
-    ratio *= inverse_envelope
-    silent *= inverse_envelope
+    level = np.sqrt(np.square(signal).mean(axis=-1, keepdims=True, dtype=np.float64))
+    stabiliser_sq = np.square(np.maximum(silence_level * level, _STABILISER_FLOOR)).astype(signal.dtype)
+    # q = R / (x^2 + s^2): the ratio is q x, the silent part q s^2 (one division, few temporaries: speed)
+    q = np.square(signal)
+    q += stabiliser_sq
+    q = np.divide(relevance, q, out=q if q.shape == relevance.shape else None)
+    silent_abs = stabiliser_sq[..., 0] * np.abs(q).sum(axis=-1, dtype=np.float64)
+    silent_share = _share(silent_abs, np.abs(relevance).sum(axis=-1, dtype=np.float64))
+    q *= _inverse_envelope(framing, n_frames, pad, n_samples, signal.dtype)
+    ratio = q * signal
 
     window = framing.window_array().astype(signal.dtype)
     spectrum = _frame_spectra(_pad(signal, pad, signal_pad_mode), window, framing.hop_length)
     ratio_spectrum = _frame_spectra(_pad(ratio, pad, "constant"), window, framing.hop_length)
     cross = np.multiply(spectrum, np.conjugate(ratio_spectrum, out=ratio_spectrum), out=ratio_spectrum)
     per_bin = np.multiply(cross.real, _fold_scale(framing).astype(signal.dtype)[:, None])
-    silent_frames = _frames(_pad(silent, pad, "constant"), len(window), framing.hop_length) @ np.square(window)
+    silent_per_frame = _framed_dot(_pad(q, pad, "constant"), np.square(window), framing.hop_length, n_frames)
+    silent_frames = silent_per_frame * stabiliser_sq
     return Projection(_BAND_PROJECTIONS[spec.kind](per_bin, spec), silent_frames, silent_share)
 
 
@@ -184,6 +184,21 @@ def _pad(samples: np.ndarray, pad: int, mode: str) -> np.ndarray:
 def _frames(padded: np.ndarray, length: int, hop: int) -> np.ndarray:
     """(..., n_frames, length) views of the frames torch.stft cuts from a padded signal."""
     return sliding_window_view(padded, length, axis=-1)[..., ::hop, :]
+
+
+def _framed_dot(padded: np.ndarray, weights: np.ndarray, hop: int, n_frames: int) -> np.ndarray:
+    """(..., n_frames): sum_m weights[m] padded[..., t hop + m] for every frame t, without copying out the
+    overlapping frames: hop-long blocks times hop-long chunks of the weights, summed along diagonals."""
+    n_chunks = -(-len(weights) // hop)
+    chunks = np.zeros((n_chunks, hop), dtype=padded.dtype)
+    chunks.flat[: len(weights)] = weights
+    n_blocks = n_frames + n_chunks - 1
+    short = n_blocks * hop - padded.shape[-1]
+    if short > 0:
+        padded = np.concatenate([padded, np.zeros((*padded.shape[:-1], short), padded.dtype)], axis=-1)
+    blocks = np.ascontiguousarray(padded[..., : n_blocks * hop]).reshape(*padded.shape[:-1], n_blocks, hop)
+    products = blocks @ chunks.T
+    return sum(products[..., c : c + n_frames, c] for c in range(n_chunks))
 
 
 def _frame_spectra(padded: np.ndarray, window: np.ndarray, hop: int) -> np.ndarray:
