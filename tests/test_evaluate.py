@@ -216,3 +216,20 @@ def test_settings_name_unknown_choices():
         Settings(attributions=("Nope",))
     with pytest.raises(ValueError, match="unknown corruption"):
         Settings(corruptions=("hail",))
+
+
+def test_removing_the_top_patches_of_a_one_band_model_removes_its_evidence(toy_waveform, toy_spectrogram, noise_clip):
+    from audioxai_gui.evaluate.listen import TopRemoval
+
+    subjects = {"waveform": toy_waveform, "spectrogram": toy_spectrogram}
+    removal = TopRemoval(subjects, {k: noise_clip for k in subjects}, "spectrogram", target=0)
+    nothing, some = removal.at(0.0), removal.at(0.25)
+    np.testing.assert_allclose(nothing.without, toy_spectrogram.window(noise_clip), atol=1e-4)
+    assert not nothing.only.any()
+    band = np.fft.rfftfreq(LENGTH, 1 / RATE)
+    inside = (band > BAND[0] + 100) & (band < BAND[1] - 100)
+    spectrum = np.abs(np.fft.rfft(some.without)) ** 2
+    assert spectrum[inside].sum() < 0.01 * (np.abs(np.fft.rfft(noise_clip)) ** 2)[inside].sum()
+    assert some.probabilities["spectrogram"][0] < nothing.probabilities["spectrogram"][0]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        removal.at(1.5)

@@ -66,6 +66,10 @@ class Settings:
         return (*self.attributions, *SCORE_BASELINES, *RANDOM_BASELINES)
 
 
+class EvaluationCancelled(Exception):
+    """The caller's ``cancelled()`` turned true between two steps."""
+
+
 @dataclass
 class Clip:
     """One clip to measure: its samples at each model's rate, its true class (index) if known, its regions."""
@@ -104,12 +108,19 @@ def faithfulness_measure(domain: str, ranking: str, what: str) -> str:
     return f"faithfulness/{domain}/{ranking}/{what}"
 
 
-def evaluate_clip(subjects: dict[str, Subject], clip: Clip, settings: Settings) -> ClipResult:
-    """All measures of ``settings`` for one clip; ``subjects`` maps "waveform" and "spectrogram" to models."""
+def evaluate_clip(subjects: dict[str, Subject], clip: Clip, settings: Settings, cancelled=None) -> ClipResult:
+    """All measures of ``settings`` for one clip; ``subjects`` maps "waveform" and "spectrogram" to models.
+    ``cancelled()`` (optional) is asked between steps; when it turns true, EvaluationCancelled is raised."""
+
+    def check() -> None:
+        if cancelled is not None and cancelled():
+            raise EvaluationCancelled()
+
     result = ClipResult(clip.name, clip.label, clip.fold)
     common = common_spec(subjects["spectrogram"])
     common_maps = {}
     for kind, subject in subjects.items():
+        check()
         samples = clip.samples[kind]
         window = subject.window(samples)
         inputs = subject.inputs(window[None])[:1, ...]
@@ -123,6 +134,7 @@ def evaluate_clip(subjects: dict[str, Subject], clip: Clip, settings: Settings) 
         default_map = maps[subject.card.default_composite]
         common_maps[kind] = relevance_in_domain("common", subject, window, default_map, common)
         if "faithfulness" in settings.measures:
+            check()
             _faithfulness(result, kind, subject, window, maps, target, settings, common, clip.seed)
         if "robustness" in settings.measures and clip.label is not None:
             _robustness(result, kind, subject, samples, clean, clip, settings)

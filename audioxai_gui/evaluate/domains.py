@@ -73,7 +73,10 @@ class RegionGrid:
     shape: tuple[int, ...]  # the shape of the array regions are cut from
     block: tuple[int, ...]  # the shape of one region
     energy: np.ndarray  # (n_regions,) signal energy per region
-    removed_inputs: object = field(repr=False, default=None)  # callable: (batch, n_regions) bool -> model inputs
+    # (batch, n_regions) bool -> the audio with those regions removed (domains of the signal: time, common) ...
+    removed_audio: object = field(repr=False, default=None)
+    # ... or -> the model inputs directly (the spectrogram model's own input domain)
+    removed_inputs: object = field(repr=False, default=None)
 
     @property
     def grid_shape(self) -> tuple[int, ...]:
@@ -93,7 +96,16 @@ class RegionGrid:
         return self.energy > SILENT_BELOW * max(float(self.energy.max()), 1e-30)
 
     def inputs_without(self, removed: np.ndarray) -> torch.Tensor:
-        return self.removed_inputs(np.asarray(removed, dtype=bool))
+        removed = np.asarray(removed, dtype=bool)
+        if self.removed_inputs is not None:
+            return self.removed_inputs(removed)
+        return self.subject.inputs(self.removed_audio(removed))
+
+    def audio_without(self, removed: np.ndarray) -> np.ndarray:
+        """The window's audio with the flagged regions removed (batch, samples); only domains of the signal."""
+        if self.removed_audio is None:
+            raise ValueError("regions of a spectrogram model's input cannot be turned back into audio")
+        return np.asarray(self.removed_audio(np.asarray(removed, dtype=bool)), dtype=np.float32)
 
 
 def _floor_noise_level(window: np.ndarray, segment: int) -> float:
@@ -114,11 +126,10 @@ def time_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, co
     else:
         raise ValueError(f"unknown time fill {settings.time_fill!r}; choose zeros or noise")
 
-    def removed_inputs(removed):
-        flags = _expand(removed, shape, block)
-        return subject.inputs(np.where(flags, fill[None], window[None]))
+    def removed_audio(removed):
+        return np.where(_expand(removed, shape, block), fill[None], window[None])
 
-    return RegionGrid(subject, shape, block, _block_sums(window.astype(np.float64) ** 2, block), removed_inputs)
+    return RegionGrid(subject, shape, block, _block_sums(window.astype(np.float64) ** 2, block), removed_audio)
 
 
 def input_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, common: FeatureSpec, seed: int):
@@ -133,7 +144,7 @@ def input_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, c
         flags = torch.from_numpy(_expand(removed, shape, block))
         return torch.where(flags[:, None], torch.tensor(silence, dtype=inputs.dtype), inputs[None, None])
 
-    return RegionGrid(subject, shape, block, _block_sums(power, block), removed_inputs)
+    return RegionGrid(subject, shape, block, _block_sums(power, block), removed_inputs=removed_inputs)
 
 
 def common_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, common: FeatureSpec, seed: int):
@@ -143,10 +154,10 @@ def common_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, 
     block = patch_block(shape, settings.patch_grid)
     istft_window = torch.as_tensor(framing.window_array(), dtype=torch.float32)
 
-    def removed_inputs(removed):
+    def removed_audio(removed):
         flags = torch.from_numpy(_expand(removed, shape, block))
         masked = torch.where(flags, torch.zeros((), dtype=spectrum.dtype), spectrum[None])
-        audio = torch.istft(
+        return torch.istft(
             masked,
             n_fft=framing.n_fft,
             hop_length=framing.hop_length,
@@ -154,11 +165,10 @@ def common_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, 
             window=istft_window,
             center=framing.center,
             length=window.size,
-        )
-        return subject.inputs(audio)
+        ).numpy()
 
     energy = _block_sums(spectrum.abs().square().numpy().astype(np.float64), block)
-    return RegionGrid(subject, shape, block, energy, removed_inputs)
+    return RegionGrid(subject, shape, block, energy, removed_audio)
 
 
 GRIDS = {"time": time_grid, "input": input_grid, "common": common_grid}
