@@ -26,6 +26,7 @@ SUITES = {
     "live_memory": ("benchmarks.bench_live_memory", "Live pipeline memory (issue 4)"),
     "long": ("benchmarks.bench_long", "Long recordings (issue 12)"),
     "conservation": ("benchmarks.bench_conservation", "Honest maps: conservation per composite (issue 9)"),
+    "compare": ("benchmarks.bench_compare", "Data-set comparison (issue 14)"),
 }
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

@@ -14,6 +14,7 @@ EXTENSION_MODULES = {
     "tasks": "audioxai_gui.ui.task_selector",
     "annotation": "audioxai_gui.ui.annotation",
     "live": "audioxai_gui.ui.live",
+    "faithfulness": "audioxai_gui.ui.faithfulness",
     "help": "audioxai_gui.ui.help",
     "tracks": "audioxai_gui.ui.tracks",
 }

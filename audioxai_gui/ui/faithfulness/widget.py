@@ -1,0 +1,201 @@
+"""The Faithfulness dock: both models' perturbation curves, their AOPC, and the "remove the top X %" player."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from ...evaluate.perturbation import LERF, MORF
+from ...features import spectrogram_db
+from ..panes import BACKGROUND_LUT
+from .view_model import KINDS, FaithfulnessViewModel, Measured
+
+COLOURS = {"waveform": (214, 39, 40), "spectrogram": (31, 119, 180)}
+# (ranking, order) -> (line style, legend words); the first ranking is the model's LRP composite
+CURVE_STYLES = {
+    ("lrp", MORF): (QtCore.Qt.PenStyle.SolidLine, "most relevant first"),
+    ("lrp", LERF): (QtCore.Qt.PenStyle.DashLine, "least relevant first"),
+    ("energy", MORF): (QtCore.Qt.PenStyle.DashDotLine, "loudest first"),
+    ("random-nonsilent", MORF): (QtCore.Qt.PenStyle.DotLine, "random"),
+}
+DOMAIN = "common"
+TIPS = {
+    "measure": "Remove the clip's regions step by step in the order each explanation ranks them and watch the "
+    "class probability fall. A faithful explanation makes it fall fast (high AOPC).",
+    "plot": "Probability of the class while more and more time-frequency patches are removed (both models hear "
+    "the same resynthesised audio). Solid: most relevant first; dashed: least relevant first; dash-dot: loudest "
+    "first; dotted: random patches that have sound.",
+    "aopc": "AOPC (area over the perturbation curve): the mean drop of the class probability while the most "
+    "relevant patches go first. Compare it with random and loudest-first: an explanation should beat both.",
+    "slider": "Remove the top X % most relevant time-frequency patches (by the chosen model's explanation). The "
+    "left image is the clip without them, the right one only them; both models classify each again.",
+    "ranked": "Whose explanation ranks the patches: the waveform model's (projected to time-frequency) or the "
+    "spectrogram model's.",
+}
+
+
+class FaithfulnessWidget(QtWidgets.QWidget):
+    def __init__(self, model: FaithfulnessViewModel, parent=None):
+        super().__init__(parent)
+        self.model = model
+        layout = QtWidgets.QVBoxLayout(self)
+        row = QtWidgets.QHBoxLayout()
+        self.measure_button = QtWidgets.QPushButton("Measure")
+        self.measure_button.setToolTip(TIPS["measure"])
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop measuring")
+        self.cancel_button.setEnabled(False)
+        self.status = QtWidgets.QLabel("Measure how faithful both explanations of this clip are.")
+        for widget in (self.measure_button, self.cancel_button):
+            row.addWidget(widget)
+        row.addWidget(self.status, 1)
+        layout.addLayout(row)
+
+        body = QtWidgets.QHBoxLayout()
+        self.plot = pg.PlotWidget()
+        self.plot.setToolTip(TIPS["plot"])
+        self.plot.setLabel("bottom", "share of patches removed")
+        self.plot.setLabel("left", "class probability")
+        self.plot.setYRange(0, 1)
+        self.plot.setMinimumSize(320, 180)
+        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="7pt")
+        body.addWidget(self.plot, 3)
+        self.aopc = QtWidgets.QLabel("")
+        self.aopc.setToolTip(TIPS["aopc"])
+        self.aopc.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.aopc.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+        body.addWidget(self.aopc, 1)
+        layout.addLayout(body, 1)
+
+        controls = QtWidgets.QHBoxLayout()
+        self.slider_label = QtWidgets.QLabel()
+        self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 100)
+        self.slider.setSingleStep(5)
+        self.slider.setPageStep(10)
+        self.slider.setValue(round(model.fraction * 100))
+        self.slider.setToolTip(TIPS["slider"])
+        self.ranked_by = QtWidgets.QComboBox()
+        self.ranked_by.addItems([f"ranked by the {kind} model" for kind in KINDS])
+        self.ranked_by.setCurrentIndex(KINDS.index(model.ranked_by))
+        self.ranked_by.setToolTip(TIPS["ranked"])
+        controls.addWidget(self.slider_label)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.ranked_by)
+        layout.addLayout(controls)
+
+        previews = QtWidgets.QHBoxLayout()
+        self.previews, self.preview_labels, self.play_buttons = {}, {}, {}
+        for version, title in (("without", "without the top part"), ("only", "only the top part")):
+            column = QtWidgets.QVBoxLayout()
+            label = QtWidgets.QLabel(title)
+            image_view = pg.PlotWidget()
+            image_view.hideAxis("left")
+            image_view.hideAxis("bottom")
+            image_view.setMouseEnabled(False, False)
+            image_view.setMinimumHeight(80)
+            image = pg.ImageItem()
+            image.setLookupTable(BACKGROUND_LUT)  # the panes' spectrogram look
+            image_view.addItem(image)
+            play = QtWidgets.QPushButton(f"Play {title}")
+            play.setToolTip(f"Listen to the clip {title} (the model window, resynthesised)")
+            play.clicked.connect(lambda _=False, v=version: self.model.play(v))
+            column.addWidget(label)
+            column.addWidget(image_view, 1)
+            column.addWidget(play)
+            previews.addLayout(column)
+            self.previews[version], self.preview_labels[version], self.play_buttons[version] = image, label, play
+        layout.addLayout(previews, 1)
+
+        self.measure_button.clicked.connect(model.measure)
+        self.cancel_button.clicked.connect(model.cancel)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.ranked_by.currentIndexChanged.connect(lambda index: model.set_ranked_by(KINDS[index]))
+        model.measured.connect(self.show_measured)
+        model.removed.connect(self.show_removal)
+        model.busy.connect(self._on_busy)
+        model.problem.connect(self.status.setText)
+        self._update_slider_label()
+
+    def _on_slider(self, value: int) -> None:
+        self._update_slider_label()
+        self.model.set_fraction(value / 100)
+
+    def _update_slider_label(self) -> None:
+        self.slider_label.setText(f"remove the top {self.slider.value()} % most relevant")
+
+    def _on_busy(self, busy: bool) -> None:
+        self.measure_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        if busy:
+            self.status.setText("measuring both models…")
+
+    def show_measured(self, measured: Measured | None) -> None:
+        self.plot.clear()
+        self.legend.clear()
+        if measured is None:
+            self.aopc.setText("")
+            self.status.setText("Measure how faithful both explanations of this clip are.")
+            return
+        result = measured.result
+        self.status.setText(f"class {measured.class_name}, ranked by {measured.ranking} (LRP)")
+        for kind in KINDS:
+            for (ranking, order), (style, words) in CURVE_STYLES.items():
+                name = measured.ranking if ranking == "lrp" else ranking
+                curve = result.curves.get((kind, DOMAIN, name, order))
+                if curve is None:
+                    continue
+                pen = pg.mkPen(COLOURS[kind], width=2, style=style)
+                self.plot.plot(np.linspace(0, 1, curve.size), curve, pen=pen, name=f"{kind}: {words}")
+        rows = "".join(
+            f"<tr><td>{kind}</td>"
+            + "".join(
+                f"<td>{result.value(kind, f'faithfulness/{domain}/{name}/aopc-morf'):.2f}</td>"
+                for domain in (DOMAIN,)
+                for name in (measured.ranking, "random-nonsilent", "energy")
+            )
+            + "</tr>"
+            for kind in KINDS
+        )
+        self.aopc.setText(
+            "<b>AOPC</b> (common domain)<table cellspacing=4><tr><td></td><td>LRP</td><td>random</td>"
+            f"<td>loudest</td></tr>{rows}</table>"
+        )
+
+    def show_removal(self, removal) -> None:
+        if removal is None:
+            for image in self.previews.values():
+                image.clear()
+            return
+        grid = self.model.window.backend.models["spectrogram"].card.features
+        for version in ("without", "only"):
+            db = spectrogram_db(getattr(removal, version), grid)
+            self.previews[version].setImage(db.T, levels=(-grid.top_db, 0))
+            probabilities = ", ".join(f"{kind} {removal.probabilities[kind][version == 'only']:.0%}" for kind in KINDS)
+            title = "without the top part" if version == "without" else "only the top part"
+            self.preview_labels[version].setText(f"{title}: {probabilities}")
+
+
+def install_dock(window, model: FaithfulnessViewModel) -> QtWidgets.QDockWidget:
+    """A bottom dock, hidden until asked for from the Evaluate menu; showing it measures the current clip."""
+    widget = FaithfulnessWidget(model)
+    dock = QtWidgets.QDockWidget("Faithfulness", window)
+    dock.setObjectName("Faithfulness")
+    dock.setWidget(widget)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    dock.hide()
+    menu = window.menuBar().addMenu("E&valuate")
+    action = dock.toggleViewAction()
+    action.setText("&Faithfulness of this clip")
+    action.setToolTip(TIPS["measure"])
+    menu.addAction(action)
+
+    def on_visible(visible: bool) -> None:
+        if visible and model.result is None and window.clip is not None:
+            model.measure()
+
+    dock.visibilityChanged.connect(on_visible)
+    window.clipShown.connect(lambda _: dock.isVisible() and QtCore.QTimer.singleShot(0, model.measure))
+    dock.faithfulness_widget = widget
+    return dock

@@ -1,0 +1,125 @@
+"""The data-set comparison (issue 14): the digit test split with every measure, clips/s per core, and the
+speed-up of a local Dask cluster with 2 workers over 1.
+
+Usage: python benchmarks/bench_compare.py [--clips 300] [--speedup-clips 16] [--dataset fsdd-test] [--out DIR]
+(also run by run_all.py). Leaves the report of the full run in OUT (default /tmp/audioxai-bench-compare).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def _pair(task_name: str | None):
+    from audioxai_gui.classifiers import discover_tasks, find_cards, get_task
+    from audioxai_gui.evaluate.job import Pair
+
+    task = get_task(discover_tasks(find_cards()[0])[0], task_name)
+    return task, Pair(str(task.card("waveform").path), str(task.card("spectrogram").path))
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _report(result, settings, task, dataset: str, seconds: float, out: Path, where: str) -> str:
+    from audioxai_gui.atomic import atomic_write
+    from audioxai_gui.evaluate.domains import DOMAINS_OF_KIND
+    from audioxai_gui.evaluate.report import ReportContext, html_report, summary_text
+
+    context = ReportContext(
+        dataset=dataset,
+        models={kind: task.card(kind).name for kind in ("waveform", "spectrogram")},
+        classes=list(task.classes),
+        rankings=list(settings.rankings),
+        domains=dict(DOMAINS_OF_KIND),
+        sample_rate=task.card("spectrogram").sample_rate,
+        steps=settings.steps,
+        seconds=seconds,
+        workers=where,
+    )
+    summary = summary_text(result.aggregate, context)
+    atomic_write(out / "summary.txt", summary + "\n")
+    atomic_write(out / "report.html", html_report(result.aggregate, context))
+    return summary
+
+
+def _cluster_run(pair, refs, settings, workers: int) -> float:
+    from distributed import Client, LocalCluster
+
+    from audioxai_gui.evaluate.job import _subjects, dask_runner, run_job
+
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        client.run(lambda: _subjects(pair) and None)  # models loaded on every worker before the clock starts
+        with tempfile.TemporaryDirectory() as scratch:
+            started = time.perf_counter()
+            run_job(pair, refs, settings, Path(scratch), dask_runner(client), shard_size=2)
+            return time.perf_counter() - started
+
+
+def run(clips: int = 300, speedup_clips: int = 16, dataset: str = "fsdd-test", out: str | None = None) -> list[dict]:
+    import torch
+
+    from audioxai_gui.evaluate.clip import Settings
+    from audioxai_gui.evaluate.dataset import SHORTCUTS, list_clips
+    from audioxai_gui.evaluate.job import run_job
+
+    torch.set_num_threads(1)
+    task, pair = _pair(SHORTCUTS[dataset][1] if dataset in SHORTCUTS else None)
+    refs = list_clips(dataset)[:clips]
+    settings = Settings()
+    out_dir = Path(out or "/tmp/audioxai-bench-compare")
+    for old in (out_dir / "shards").glob("*.json"):
+        old.unlink()
+    cpu, started = _cpu_seconds(), time.perf_counter()
+    result = run_job(pair, refs, settings, out_dir)
+    wall, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+    print(_report(result, settings, task, dataset, wall, out_dir, "in-process, 1 thread"), flush=True)
+    rows = [
+        {
+            "run": f"{dataset}, {len(refs)} clips, all measures, in-process (1 thread)",
+            "wall s": wall,
+            "clips/s": len(refs) / wall,
+            "CPU s per clip": cpu / len(refs),
+            "clips/s per core (CPU time)": len(refs) / cpu,
+        }
+    ]
+    speed_refs = refs[:speedup_clips]
+    times = {workers: _cluster_run(pair, speed_refs, settings, workers) for workers in (1, 2)}
+    for workers, seconds in times.items():
+        rows.append(
+            {
+                "run": f"{len(speed_refs)} clips on a local Dask cluster, {workers} worker(s)",
+                "wall s": seconds,
+                "clips/s": len(speed_refs) / seconds,
+                "CPU s per clip": float("nan"),
+                "clips/s per core (CPU time)": float("nan"),
+            }
+        )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    rows.append({"run": f"speed-up of 2 workers over 1: {times[1] / times[2]:.2f}x (load average {load})"})
+    return rows
+
+
+if __name__ == "__main__":
+    from benchmarks.common import markdown_table
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clips", type=int, default=300)
+    parser.add_argument("--speedup-clips", type=int, default=16)
+    parser.add_argument("--dataset", default="fsdd-test")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    print(markdown_table(run(args.clips, args.speedup_clips, args.dataset, args.out)))
