@@ -12,13 +12,17 @@ from ..panes import BACKGROUND_LUT
 from .view_model import KINDS, FaithfulnessViewModel, Measured
 
 COLOURS = {"waveform": (214, 39, 40), "spectrogram": (31, 119, 180)}
-# (ranking, order) -> (line style, legend words); the first ranking is the model's LRP composite
+# (ranking, order) -> line style; "lrp" stands for the model's LRP composite
 CURVE_STYLES = {
-    ("lrp", MORF): (QtCore.Qt.PenStyle.SolidLine, "most relevant first"),
-    ("lrp", LERF): (QtCore.Qt.PenStyle.DashLine, "least relevant first"),
-    ("energy", MORF): (QtCore.Qt.PenStyle.DashDotLine, "loudest first"),
-    ("random-nonsilent", MORF): (QtCore.Qt.PenStyle.DotLine, "random"),
+    ("lrp", MORF): QtCore.Qt.PenStyle.SolidLine,
+    ("lrp", LERF): QtCore.Qt.PenStyle.DashLine,
+    ("energy", MORF): QtCore.Qt.PenStyle.DashDotLine,
+    ("random-nonsilent", MORF): QtCore.Qt.PenStyle.DotLine,
 }
+KEY = (
+    "<span style='color:#d62728'>waveform</span> / <span style='color:#1f77b4'>spectrogram</span> model<br>"
+    "solid: most relevant first<br>dashed: least relevant first<br>dash-dot: loudest first<br>dotted: random"
+)
 DOMAIN = "common"
 TIPS = {
     "measure": "Remove the clip's regions step by step in the order each explanation ranks them and watch the "
@@ -52,22 +56,22 @@ class FaithfulnessWidget(QtWidgets.QWidget):
         row.addWidget(self.status, 1)
         layout.addLayout(row)
 
-        body = QtWidgets.QHBoxLayout()
+        body = QtWidgets.QHBoxLayout()  # one row: the dock shares the window's bottom with short docks
         self.plot = pg.PlotWidget()
         self.plot.setToolTip(TIPS["plot"])
         self.plot.setLabel("bottom", "share of patches removed")
         self.plot.setLabel("left", "class probability")
         self.plot.setYRange(0, 1)
-        self.plot.setMinimumSize(320, 180)
-        self.legend = self.plot.addLegend(offset=(-5, 5), labelTextSize="7pt")
+        self.plot.setMinimumSize(260, 120)
         body.addWidget(self.plot, 3)
         self.aopc = QtWidgets.QLabel("")
         self.aopc.setToolTip(TIPS["aopc"])
         self.aopc.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.aopc.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
-        body.addWidget(self.aopc, 1)
-        layout.addLayout(body, 1)
+        # no word wrap: a wrapping label makes the dock's scroll area size it by height-for-width (far too tall)
+        body.addWidget(self.aopc, 2)
 
+        listen = QtWidgets.QVBoxLayout()
         controls = QtWidgets.QHBoxLayout()
         self.slider_label = QtWidgets.QLabel()
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
@@ -77,14 +81,13 @@ class FaithfulnessWidget(QtWidgets.QWidget):
         self.slider.setValue(round(model.fraction * 100))
         self.slider.setToolTip(TIPS["slider"])
         self.ranked_by = QtWidgets.QComboBox()
-        self.ranked_by.addItems([f"ranked by the {kind} model" for kind in KINDS])
+        self.ranked_by.addItems([f"{kind} model" for kind in KINDS])
         self.ranked_by.setCurrentIndex(KINDS.index(model.ranked_by))
         self.ranked_by.setToolTip(TIPS["ranked"])
         controls.addWidget(self.slider_label)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.ranked_by)
-        layout.addLayout(controls)
-
+        listen.addLayout(controls)
         previews = QtWidgets.QHBoxLayout()
         self.previews, self.preview_labels, self.play_buttons = {}, {}, {}
         for version, title in (("without", "without the top part"), ("only", "only the top part")):
@@ -94,7 +97,7 @@ class FaithfulnessWidget(QtWidgets.QWidget):
             image_view.hideAxis("left")
             image_view.hideAxis("bottom")
             image_view.setMouseEnabled(False, False)
-            image_view.setMinimumHeight(80)
+            image_view.setMinimumHeight(50)
             image = pg.ImageItem()
             image.setLookupTable(BACKGROUND_LUT)  # the panes' spectrogram look
             image_view.addItem(image)
@@ -106,7 +109,9 @@ class FaithfulnessWidget(QtWidgets.QWidget):
             column.addWidget(play)
             previews.addLayout(column)
             self.previews[version], self.preview_labels[version], self.play_buttons[version] = image, label, play
-        layout.addLayout(previews, 1)
+        listen.addLayout(previews, 1)
+        body.addLayout(listen, 4)
+        layout.addLayout(body, 1)
 
         self.measure_button.clicked.connect(model.measure)
         self.cancel_button.clicked.connect(model.cancel)
@@ -123,7 +128,7 @@ class FaithfulnessWidget(QtWidgets.QWidget):
         self.model.set_fraction(value / 100)
 
     def _update_slider_label(self) -> None:
-        self.slider_label.setText(f"remove the top {self.slider.value()} % most relevant")
+        self.slider_label.setText(f"remove the top {self.slider.value()} % most relevant, ranked by the")
 
     def _on_busy(self, busy: bool) -> None:
         self.measure_button.setEnabled(not busy)
@@ -133,7 +138,6 @@ class FaithfulnessWidget(QtWidgets.QWidget):
 
     def show_measured(self, measured: Measured | None) -> None:
         self.plot.clear()
-        self.legend.clear()
         if measured is None:
             self.aopc.setText("")
             self.status.setText("Measure how faithful both explanations of this clip are.")
@@ -141,13 +145,13 @@ class FaithfulnessWidget(QtWidgets.QWidget):
         result = measured.result
         self.status.setText(f"class {measured.class_name}, ranked by {measured.ranking} (LRP)")
         for kind in KINDS:
-            for (ranking, order), (style, words) in CURVE_STYLES.items():
+            for (ranking, order), style in CURVE_STYLES.items():
                 name = measured.ranking if ranking == "lrp" else ranking
                 curve = result.curves.get((kind, DOMAIN, name, order))
                 if curve is None:
                     continue
                 pen = pg.mkPen(COLOURS[kind], width=2, style=style)
-                self.plot.plot(np.linspace(0, 1, curve.size), curve, pen=pen, name=f"{kind}: {words}")
+                self.plot.plot(np.linspace(0, 1, curve.size), curve, pen=pen)
         rows = "".join(
             f"<tr><td>{kind}</td>"
             + "".join(
@@ -159,8 +163,8 @@ class FaithfulnessWidget(QtWidgets.QWidget):
             for kind in KINDS
         )
         self.aopc.setText(
-            "<b>AOPC</b> (common domain)<table cellspacing=4><tr><td></td><td>LRP</td><td>random</td>"
-            f"<td>loudest</td></tr>{rows}</table>"
+            "<b>AOPC</b> (higher: the class<br>falls faster)<table cellspacing=4><tr><td></td><td>LRP</td>"
+            f"<td>random</td><td>loudest</td></tr>{rows}</table><small>{KEY}</small>"
         )
 
     def show_removal(self, removal) -> None:
@@ -177,6 +181,22 @@ class FaithfulnessWidget(QtWidgets.QWidget):
             self.preview_labels[version].setText(f"{title}: {probabilities}")
 
 
+FLOATING_SIZE = (1100, 430)
+
+
+def _present(window, dock: QtWidgets.QDockWidget) -> None:
+    """First time: a floating window big enough for the curves and previews (the bottom dock area is kept short
+    for the panes); later the user's placement is kept."""
+    if not getattr(dock, "presented", False):
+        dock.presented = True
+        dock.setFloating(True)
+        width = min(FLOATING_SIZE[0], max(600, window.width() - 80))
+        dock.resize(width, FLOATING_SIZE[1])
+        corner = window.geometry().bottomLeft()
+        dock.move(corner.x() + 40, max(0, corner.y() - FLOATING_SIZE[1] - 40))
+    dock.raise_()
+
+
 def install_dock(window, model: FaithfulnessViewModel) -> QtWidgets.QDockWidget:
     """A bottom dock, hidden until asked for from the Evaluate menu; showing it measures the current clip."""
     widget = FaithfulnessWidget(model)
@@ -184,14 +204,20 @@ def install_dock(window, model: FaithfulnessViewModel) -> QtWidgets.QDockWidget:
     dock.setObjectName("Faithfulness")
     dock.setWidget(widget)
     window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    regions = next((d for d in window.findChildren(QtWidgets.QDockWidget) if d.objectName() == "Regions"), None)
+    if regions is not None:
+        window.tabifyDockWidget(regions, dock)  # the full width of the bottom, beside the regions table
     dock.hide()
     menu = window.menuBar().addMenu("E&valuate")
     action = dock.toggleViewAction()
     action.setText("&Faithfulness of this clip")
     action.setToolTip(TIPS["measure"])
     menu.addAction(action)
+    action.triggered.connect(lambda checked: checked and _present(window, dock))
 
     def on_visible(visible: bool) -> None:
+        if visible:
+            dock.raise_()
         if visible and model.result is None and window.clip is not None:
             model.measure()
 
