@@ -251,6 +251,35 @@ TERMS: dict[str, Term] = {
         "A long recording is explained where you look first, the rest behind; Cancel keeps what is done and "
         "Resume computes only what is missing. Results are kept on disk, so reopening the file shows them at once.",
     ),
+    # --- faithfulness (Evaluate menu) -------------------------------------------------------------------------
+    "faithfulness": Term(
+        "Faithfulness",
+        "Does the explanation point at what the model really uses? Measured by removing the clip's regions step by "
+        "step in the order the explanation ranks them and watching the class probability fall: a faithful "
+        "explanation makes it fall fast.",
+    ),
+    "perturbation_curve": Term(
+        "Perturbation curves",
+        "Probability of the class while more and more time-frequency patches are removed (both models hear the "
+        "same resynthesised audio). Solid: most relevant first; dashed: least relevant first; dash-dot: loudest "
+        "first; dotted: random patches that have sound.",
+    ),
+    "aopc": Term(
+        "AOPC",
+        "Area over the perturbation curve: the mean drop of the class probability while the most relevant patches "
+        "go first (higher = more faithful). Compare it with random and loudest-first removal: an explanation "
+        "should beat both.",
+    ),
+    "remove_top": Term(
+        "Remove the top X %",
+        "Take out the X % most relevant time-frequency patches (by the chosen model's explanation): the left image "
+        "is the clip without them, the right one only them; both models classify each again, and you can listen.",
+    ),
+    "ranked_by": Term(
+        "Ranked by",
+        "Whose explanation ranks the patches: the waveform model's (projected to time-frequency) or the "
+        "spectrogram model's.",
+    ),
 }
 
 
@@ -321,6 +350,10 @@ GUIDE: list[tuple[str, list[str]]] = [
         ["prediction_tracks", "each_window", "sound_events", "disagreement", "explain_selection", "resume"],
     ),
     ("Live microphone", ["live_counters", "live_onset"]),
+    (
+        "How faithful is an explanation? (Evaluate menu)",
+        ["faithfulness", "perturbation_curve", "aopc", "remove_top", "ranked_by"],
+    ),
     ("The window", ["notifications", "selection_bar", "vertical_zoom", "example"]),
 ]
 

@@ -38,8 +38,8 @@ def test_showing_the_view_measures_both_models_and_the_slider_removes_the_top_pa
         if a.text().startswith("&Faithfulness")
     )
     action.trigger()
-    assert dock.isVisible()
-    qtbot.waitUntil(lambda: model.result is not None and model.removal is not None, timeout=3 * TIMEOUT_MS)
+    assert dock.isVisible() and dock.faithfulness_widget.cancel_button.isEnabled()  # measuring has started
+    qtbot.waitUntil(lambda: model.result is not None and model.removal is not None, timeout=6 * TIMEOUT_MS)
     widget = dock.faithfulness_widget
     curves = [item for item in widget.plot.listDataItems()]
     assert len(curves) == 8  # 2 models x (most relevant, least relevant, loudest, random)
@@ -62,6 +62,6 @@ def test_measuring_can_be_cancelled_and_a_new_clip_clears_the_view(window, qtbot
     qtbot.wait(50)
     assert model.result is None and _dock(window).faithfulness_widget.measure_button.isEnabled()
     model.measure()
-    qtbot.waitUntil(lambda: model.result is not None, timeout=3 * TIMEOUT_MS)
+    qtbot.waitUntil(lambda: model.result is not None, timeout=6 * TIMEOUT_MS)
     window.open_file(EXAMPLE_AUDIO)
     qtbot.waitUntil(lambda: model.result is None, timeout=TIMEOUT_MS)

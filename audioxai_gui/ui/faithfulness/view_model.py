@@ -15,6 +15,7 @@ from ...evaluate.subject import Subject, softmax
 CURVES_CHANNEL = "faithfulness:curves"
 LISTEN_CHANNEL = "faithfulness:listen"
 KINDS = ("waveform", "spectrogram")
+VIEW_STEPS = 10  # coarser than a data-set run (20): the view answers within seconds on a laptop CPU
 
 
 @dataclass
@@ -77,7 +78,7 @@ class FaithfulnessViewModel(QtCore.QObject):
         clip = self.window.clip
         samples = {kind: clip.samples_at(s.card.sample_rate) for kind, s in subjects.items()}
         ranking = subjects["waveform"].card.default_composite
-        settings = Settings(attributions=(ranking,), measures=("faithfulness",))
+        settings = Settings(attributions=(ranking,), steps=VIEW_STEPS, random_seeds=2, measures=("faithfulness",))
 
         def job(progress, cancelled):
             target = self._target(subjects, samples)

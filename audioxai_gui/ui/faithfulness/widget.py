@@ -8,8 +8,9 @@ from PySide6 import QtCore, QtWidgets
 
 from ...evaluate.perturbation import LERF, MORF
 from ...features import spectrogram_db
+from ...glossary import tip
 from ..panes import BACKGROUND_LUT
-from .view_model import KINDS, FaithfulnessViewModel, Measured
+from .view_model import CURVES_CHANNEL, KINDS, FaithfulnessViewModel, Measured
 
 COLOURS = {"waveform": (214, 39, 40), "spectrogram": (31, 119, 180)}
 # (ranking, order) -> line style; "lrp" stands for the model's LRP composite
@@ -24,19 +25,6 @@ KEY = (
     "solid: most relevant first<br>dashed: least relevant first<br>dash-dot: loudest first<br>dotted: random"
 )
 DOMAIN = "common"
-TIPS = {
-    "measure": "Remove the clip's regions step by step in the order each explanation ranks them and watch the "
-    "class probability fall. A faithful explanation makes it fall fast (high AOPC).",
-    "plot": "Probability of the class while more and more time-frequency patches are removed (both models hear "
-    "the same resynthesised audio). Solid: most relevant first; dashed: least relevant first; dash-dot: loudest "
-    "first; dotted: random patches that have sound.",
-    "aopc": "AOPC (area over the perturbation curve): the mean drop of the class probability while the most "
-    "relevant patches go first. Compare it with random and loudest-first: an explanation should beat both.",
-    "slider": "Remove the top X % most relevant time-frequency patches (by the chosen model's explanation). The "
-    "left image is the clip without them, the right one only them; both models classify each again.",
-    "ranked": "Whose explanation ranks the patches: the waveform model's (projected to time-frequency) or the "
-    "spectrogram model's.",
-}
 
 
 class FaithfulnessWidget(QtWidgets.QWidget):
@@ -46,7 +34,7 @@ class FaithfulnessWidget(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         row = QtWidgets.QHBoxLayout()
         self.measure_button = QtWidgets.QPushButton("Measure")
-        self.measure_button.setToolTip(TIPS["measure"])
+        self.measure_button.setToolTip(tip("faithfulness"))
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop measuring")
         self.cancel_button.setEnabled(False)
@@ -58,14 +46,14 @@ class FaithfulnessWidget(QtWidgets.QWidget):
 
         body = QtWidgets.QHBoxLayout()  # one row: the dock shares the window's bottom with short docks
         self.plot = pg.PlotWidget()
-        self.plot.setToolTip(TIPS["plot"])
+        self.plot.setToolTip(tip("perturbation_curve"))
         self.plot.setLabel("bottom", "share of patches removed")
         self.plot.setLabel("left", "class probability")
         self.plot.setYRange(0, 1)
         self.plot.setMinimumSize(260, 120)
         body.addWidget(self.plot, 3)
         self.aopc = QtWidgets.QLabel("")
-        self.aopc.setToolTip(TIPS["aopc"])
+        self.aopc.setToolTip(tip("aopc"))
         self.aopc.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.aopc.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         # no word wrap: a wrapping label makes the dock's scroll area size it by height-for-width (far too tall)
@@ -79,11 +67,11 @@ class FaithfulnessWidget(QtWidgets.QWidget):
         self.slider.setSingleStep(5)
         self.slider.setPageStep(10)
         self.slider.setValue(round(model.fraction * 100))
-        self.slider.setToolTip(TIPS["slider"])
+        self.slider.setToolTip(tip("remove_top"))
         self.ranked_by = QtWidgets.QComboBox()
         self.ranked_by.addItems([f"{kind} model" for kind in KINDS])
         self.ranked_by.setCurrentIndex(KINDS.index(model.ranked_by))
-        self.ranked_by.setToolTip(TIPS["ranked"])
+        self.ranked_by.setToolTip(tip("ranked_by"))
         controls.addWidget(self.slider_label)
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.ranked_by)
@@ -211,16 +199,19 @@ def install_dock(window, model: FaithfulnessViewModel) -> QtWidgets.QDockWidget:
     menu = window.menuBar().addMenu("E&valuate")
     action = dock.toggleViewAction()
     action.setText("&Faithfulness of this clip")
-    action.setToolTip(TIPS["measure"])
+    action.setToolTip(tip("faithfulness"))
     menu.addAction(action)
-    action.triggered.connect(lambda checked: checked and _present(window, dock))
 
     def on_visible(visible: bool) -> None:
-        if visible:
-            dock.raise_()
-        if visible and model.result is None and window.clip is not None:
+        if visible and model.result is None and window.clip is not None and not window.runner.pending(CURVES_CHANNEL):
             model.measure()
 
+    def on_action(checked: bool) -> None:
+        if checked:
+            _present(window, dock)
+            on_visible(True)
+
+    action.triggered.connect(on_action)
     dock.visibilityChanged.connect(on_visible)
     window.clipShown.connect(lambda _: dock.isVisible() and QtCore.QTimer.singleShot(0, model.measure))
     dock.faithfulness_widget = widget
