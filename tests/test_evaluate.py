@@ -233,3 +233,12 @@ def test_removing_the_top_patches_of_a_one_band_model_removes_its_evidence(toy_w
     assert some.probabilities["spectrogram"][0] < nothing.probabilities["spectrogram"][0]
     with pytest.raises(ValueError, match="between 0 and 1"):
         removal.at(1.5)
+
+
+def test_a_long_clip_is_measured_in_its_loudest_window(toy_waveform):
+    clip = np.zeros(3 * LENGTH, dtype=np.float32)
+    clip[LENGTH + 2000 : LENGTH + 3000] = 0.5
+    offset = toy_waveform.offset(clip)
+    assert -offset <= LENGTH + 2000 and -offset + LENGTH >= LENGTH + 3000
+    window = toy_waveform.window(clip)
+    assert np.count_nonzero(window) == 1000

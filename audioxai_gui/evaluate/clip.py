@@ -148,7 +148,7 @@ def evaluate_clip(subjects: dict[str, Subject], clip: Clip, settings: Settings, 
         if "profiles" in settings.measures:
             result.profiles[kind] = (band_profile(common_maps[kind]), position_profile(common_maps[kind]))
         if "agreement" in settings.measures and clip.regions:
-            start = subject.offset(samples.size) / subject.card.sample_rate
+            start = subject.offset(samples) / subject.card.sample_rate
             for measure, value in agreement(common_maps[kind], common, start, clip.regions).items():
                 result.add(kind, f"agreement/{measure}", value)
         if settings.keep_maps:

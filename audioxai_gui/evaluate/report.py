@@ -230,7 +230,7 @@ def _aopc_figure(aggregate: Aggregate, context: ReportContext) -> str:
         ax.bar(np.arange(len(context.rankings)) + offset * width, means, width, yerr=errors, label=f"{kind} / {domain}")
     ax.set_xticks(np.arange(len(context.rankings)) + 0.4 - width / 2, context.rankings, rotation=30, fontsize=7)
     ax.set_ylabel("AOPC (MoRF, probability)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _figure_png(fig)
 
 
@@ -244,7 +244,9 @@ def _profile_figure(aggregate: Aggregate, context: ReportContext, what: str) -> 
         return None
     columns = min(5, len(classes))
     rows = math.ceil(len(classes) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.1 * rows), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(2.6 * columns, 2.1 * rows + 0.4), sharey=True, squeeze=False, layout="constrained"
+    )
     for ax in axes.ravel()[len(classes) :]:
         ax.axis("off")
     for ax, name in zip(axes.ravel(), classes, strict=False):

@@ -40,19 +40,22 @@ class Subject:
     def features(self) -> FeatureSpec:
         return self.model.card.features
 
-    def offset(self, n_samples: int) -> int:
-        """Where the clip starts in the model window (samples): centred on the frame hop like the engine places a
-        short clip; negative for a long clip, whose middle window is taken."""
+    def offset(self, samples: np.ndarray) -> int:
+        """Where the clip starts in the model window (samples). A short clip is centred on the frame hop like the
+        engine places it; a long clip gives its loudest window (negative offset), where an event most likely is."""
         length, hop = self.card.input_length, self.features.framing.hop_length
+        n_samples = len(samples)
         if n_samples <= length:
             return (length - n_samples) // 2 // hop * hop
-        return -((n_samples - length) // 2)
+        energy = np.concatenate([[0.0], np.cumsum(np.asarray(samples, dtype=np.float64) ** 2)])
+        starts = np.arange(0, n_samples - length + 1, hop)
+        return -int(starts[np.argmax(energy[starts + length] - energy[starts])])
 
     def window(self, samples: np.ndarray) -> np.ndarray:
         """The clip as one model window (see ``offset``), level-normalised by the card's rule: float32,
         ``input_length`` samples."""
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
-        length, offset = self.card.input_length, self.offset(samples.size)
+        length, offset = self.card.input_length, self.offset(samples)
         window = np.zeros(length, dtype=np.float32)
         if offset >= 0:
             window[offset : offset + samples.size] = samples
