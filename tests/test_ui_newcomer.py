@@ -230,6 +230,7 @@ def test_the_selection_bar_follows_a_drag_and_typing_moves_the_selection(window,
     assert (stack.selection.low_hz, stack.selection.high_hz) == pytest.approx((500.0, 2500.0), abs=1.0)
     box = spectrogram.box.rect()
     assert spectrogram.box.isVisible() and box.left() == pytest.approx(0.2, abs=1e-3)
+    assert not spectrogram.selection.isVisible(), "a box selection is the box alone, no full-height band"
     type_into("start", "0.5")  # a new start moves the selection and keeps its length
     assert (stack.selection.start, stack.selection.end) == pytest.approx((0.5, 0.6), abs=1e-3)
     assert window.stack.panes["waveform"].selection.getRegion() == pytest.approx((0.5, 0.6), abs=1e-3)
@@ -261,6 +262,8 @@ def test_regions_keep_the_relevance_visible_and_their_labels_apart(qtbot, tmp_pa
     for style in STYLES.values():  # a faint fill: the red and blue beneath keep their colour
         assert style.brush.color().alpha() <= 30
     labels = {rid: annotation.overlay.items_for(rid)["waveform"].label.orthoPos for rid in (first.id, second.id)}
+    for pane in ("waveform", "spectrogram"):  # the label shows its text (it went blank when shown again)
+        assert annotation.overlay.items_for(first.id)[pane].label.textItem.toPlainText() == "seven"
     assert labels[first.id] != labels[second.id], "neighbouring labels sit at different heights"
     assert set(labels.values()) <= set(LABEL_HEIGHTS)
     tag = annotation.overlay.items_for(box.id)["waveform"]

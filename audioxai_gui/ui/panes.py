@@ -28,7 +28,7 @@ LEFT_AXIS_WIDTH = 64
 VIEW_MARGIN = 0.5  # redraw half a view beyond each edge, so a pan never shows an empty strip for a frame
 PLAYHEAD_PEN = pg.mkPen("#ffb000", width=2)
 CURSOR_PEN = pg.mkPen("#ffb000", width=1, style=QtCore.Qt.PenStyle.DashLine)
-SELECTION_BRUSH = pg.mkBrush(255, 255, 160, 45)
+SELECTION_BRUSH = pg.mkBrush(255, 255, 160, 30)  # light: the relevance beneath keeps its colour
 BOX_PEN = pg.mkPen("#ffff80", width=1.5, style=QtCore.Qt.PenStyle.DashLine)
 WAVE_PEN = pg.mkPen("#c8c8c8", width=1)
 POSITIVE_BRUSH = pg.mkBrush(230, 40, 40, 170)
@@ -423,6 +423,7 @@ class SpectrogramPane(Pane):
     def set_selection(self, start, end, low_hz=None, high_hz=None):
         super().set_selection(start, end)
         self.box.setVisible(low_hz is not None and high_hz is not None)
+        self.selection.setVisible(not self.box.isVisible())  # a box alone: a full-height band would read as time
         if self.box.isVisible():
             low, high = self.frequency_scale.to_display([low_hz, high_hz])
             self.box.setRect(QtCore.QRectF(start, low, end - start, high - low))

@@ -90,9 +90,12 @@ class _SpanItem(_ClickReporting, pg.LinearRegionItem):
             line.setPen(style.pen)
         self.setBounds((0.0, duration))
         self.setRegion((region.start, region.end))
-        self.label.setText(region_text(region))
+        # An InfLineLabel redraws its text from its format whenever it is shown or its line moves: set the format
+        # (braces escaped), not just the text, or the label goes blank.
+        self.label.setFormat(region_text(region).replace("{", "{{").replace("}", "}}"))
         self.label.setColor(style.text_color)
         self.label.setVisible(style.labelled)
+        self.label.valueChanged()
 
     def edges(self) -> dict[str, float]:
         start, end = self.getRegion()
