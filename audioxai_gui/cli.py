@@ -291,7 +291,8 @@ def run_train(args) -> int:
             return EXIT_USAGE
     unsupported = [k for k, v in options.items() if v and k not in recipe.options]
     if unsupported:
-        print(f"error: --{unsupported[0].split('_')[0]} does not apply to task {args.task!r}", file=sys.stderr)
+        flag = {"loso_epochs": "--loso"}.get(unsupported[0], "--" + unsupported[0].replace("_", "-"))
+        print(f"error: {flag} does not apply to task {args.task!r}", file=sys.stderr)
         return EXIT_USAGE
     if args.threads:
         import torch

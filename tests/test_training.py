@@ -150,6 +150,7 @@ def test_clip_windows_follow_the_engine_and_targets_are_distributions():
         (["train", "--task", "nope", "--model", "waveform"], "no training recipe for task 'nope'"),
         (["train", "--task", "digits", "--model", "waveform", "--folds", "5"], "--folds does not apply"),
         (["train", "--task", "events", "--model", "waveform", "--folds", "five"], "not a comma-separated list"),
+        (["train", "--task", "events", "--model", "waveform", "--loso"], "--loso does not apply to task 'events'"),
     ],
 )
 def test_train_command_rejects_bad_options(argv, message, capsys):

@@ -18,10 +18,9 @@ from .events import train_events
 class TrainingRecipe:
     run: Callable[..., ModelCard | None]  # run(input_kind, out_dir, data=, epochs=, name=, **options, log=)
     options: tuple[str, ...]
-    data_name: str
 
 
 RECIPES = {
-    "digits": TrainingRecipe(train_digits, ("loso_epochs", "init_from"), "FSDD (../shared/data/fsdd)"),
-    "events": TrainingRecipe(train_events, ("folds",), "ESC-10 (../shared/data/esc10)"),
+    "digits": TrainingRecipe(train_digits, ("loso_epochs", "init_from")),
+    "events": TrainingRecipe(train_events, ("folds",)),
 }
