@@ -136,3 +136,9 @@ def test_sessions_and_region_sidecars_remember_their_task(tmp_path):
     assert sidecar_task(audio) == ""  # unreadable: reported when the regions load, not while choosing a task
     with pytest.raises(SidecarError, match="'task' must be a task id string"):
         load_sidecar(audio)
+
+
+def test_the_default_task_is_listed_first():
+    cards = [_card("e-wave", "waveform", "events"), _card("e-spec", "spectrogram", "events")]
+    cards += [_card("d-wave", "waveform", "digits"), _card("d-spec", "spectrogram", "digits")]
+    assert list(discover_tasks(cards)[0]) == ["digits", "events"]

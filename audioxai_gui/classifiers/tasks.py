@@ -43,9 +43,10 @@ class Task:
 
 
 def discover_tasks(cards: list[ModelCard]) -> tuple[dict[str, Task], list[str]]:
-    """Group cards by task id (in the order found: built-in folder first); return the complete tasks and one
-    message per card or task that cannot be used (no task id, another class list, a missing model kind) or
-    that is ambiguous (two models of one kind: the first is used, the other stays selectable)."""
+    """Group cards by task id (the default task first, then in the order found: built-in folder first); return
+    the complete tasks and one message per card or task that cannot be used (no task id, another class list, a
+    missing model kind) or that is ambiguous (two models of one kind: the first is used, the other stays
+    selectable)."""
     groups: dict[str, list[ModelCard]] = {}
     problems: list[str] = []
     for card in cards:
@@ -78,6 +79,8 @@ def discover_tasks(cards: list[ModelCard]) -> tuple[dict[str, Task], list[str]]:
                     "unless another is chosen"
                 )
         tasks[task_id] = task
+    if DEFAULT_TASK in tasks:  # menus and lists start with the task the app opens on
+        tasks = {DEFAULT_TASK: tasks.pop(DEFAULT_TASK), **tasks}
     return tasks, problems
 
 
