@@ -41,6 +41,11 @@ def _aopc(aggregate: Aggregate, kind: str, domain: str, ranking: str, what: str 
     return aggregate.mean(kind, f"faithfulness/{domain}/{ranking}/{what}")
 
 
+def _ci(aggregate: Aggregate, kind: str, measure: str) -> float:
+    moments = aggregate.scalars.get((kind, measure))
+    return float(moments.ci95[0]) if moments is not None else math.nan
+
+
 def _levels(aggregate: Aggregate) -> list[tuple[str, str]]:
     """(corruption, level label) present in the aggregate, in registry order."""
     present = {measure for _, measure in aggregate.scalars}
@@ -95,9 +100,14 @@ def verdicts(aggregate: Aggregate, context: ReportContext) -> dict[str, str]:
                 f"{(common[kind] / energy - 1):+.0%} vs loudest-first)"
             )
         better = max(KINDS, key=lambda k: common[k])
+        spread = math.hypot(*(_ci(aggregate, kind, f"faithfulness/common/{ranking}/aopc-morf") for kind in KINDS))
+        winner = (
+            f"the {better} model's {ranking} maps"
+            if abs(common["waveform"] - common["spectrogram"]) > spread
+            else "no clear difference (within the 95 % confidence interval)"
+        )
         lines["more faithful explanations"] = (
-            f"the {better} model's {ranking} maps: AOPC in the common STFT domain (same perturbation for both) "
-            + "; ".join(parts)
+            f"{winner}: AOPC in the common STFT domain (same perturbation for both) " + "; ".join(parts)
         )
     band_means = {}
     for kind in KINDS:

@@ -69,7 +69,7 @@ class FaithfulnessWidget(QtWidgets.QWidget):
         self.slider.setValue(round(model.fraction * 100))
         self.slider.setToolTip(tip("remove_top"))
         self.ranked_by = QtWidgets.QComboBox()
-        self.ranked_by.addItems([f"{kind} model" for kind in KINDS])
+        self.ranked_by.addItems([f"most relevant to the {kind} model" for kind in KINDS])
         self.ranked_by.setCurrentIndex(KINDS.index(model.ranked_by))
         self.ranked_by.setToolTip(tip("ranked_by"))
         controls.addWidget(self.slider_label)
@@ -116,7 +116,7 @@ class FaithfulnessWidget(QtWidgets.QWidget):
         self.model.set_fraction(value / 100)
 
     def _update_slider_label(self) -> None:
-        self.slider_label.setText(f"remove the top {self.slider.value()} % most relevant, ranked by the")
+        self.slider_label.setText(f"remove the top {self.slider.value()} %")
 
     def _on_busy(self, busy: bool) -> None:
         self.measure_button.setEnabled(not busy)
@@ -164,9 +164,11 @@ class FaithfulnessWidget(QtWidgets.QWidget):
         for version in ("without", "only"):
             db = spectrogram_db(getattr(removal, version), grid)
             self.previews[version].setImage(db.T, levels=(-grid.top_db, 0))
-            probabilities = ", ".join(f"{kind} {removal.probabilities[kind][version == 'only']:.0%}" for kind in KINDS)
+            probabilities = ", ".join(
+                f"{kind} model: {removal.probabilities[kind][version == 'only']:.0%}" for kind in KINDS
+            )
             title = "without the top part" if version == "without" else "only the top part"
-            self.preview_labels[version].setText(f"{title}: {probabilities}")
+            self.preview_labels[version].setText(f"{title}\n{probabilities}")
 
 
 FLOATING_SIZE = (1100, 430)
