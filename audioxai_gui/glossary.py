@@ -61,12 +61,6 @@ TERMS: dict[str, Term] = {
         "Relevance axis",
         "The scale of the waveform model's relevance curve (red and blue fill), per sample.",
     ),
-    "tracks": Term(
-        "Prediction tracks",
-        "The two rows under the waveform: each model's top class per window over time (opacity = how sure it "
-        "is; grey = no sound). White outlines are sound events; red marks between the rows are where the two "
-        "models disagree. Hover for both models' top 3.",
-    ),
     "task": Term(
         "Task",
         "What the two models recognise (for example spoken digits or sound events). Each task has a waveform "
@@ -304,9 +298,6 @@ KEYS_AND_MOUSE: list[tuple[str, str]] = [
     ("] / [ and } / {", "next / previous sound event, and where the models next / last disagree"),
     ("Shift+E", "explain only the selection, as a clip of its own"),
     ("Ctrl+R", "live microphone"),
-    ("] / [", "next / previous sound event"),
-    ("} / {", "next / previous place where the models disagree"),
-    ("Shift+E", "explain the selection as one clip"),
     ("F1", "this guide"),
 ]
 
@@ -325,7 +316,6 @@ GUIDE: list[tuple[str, list[str]]] = [
             "relevance_axis",
         ],
     ),
-    ("Long recordings", ["tracks"]),
     ("Classes", ["classes_panel", "explain_class", "probability", "conservation"]),
     (
         "Rules and display",

@@ -473,7 +473,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for widget in (self.progress, self.cancel_button):
             widget.setVisible(bool(active))
         if active:
-            overall = self.explainer.progress() if self.explainer.timelines else sum(active) / len(active)
+            overall = self.explainer.shown_progress(fraction) if self.explainer.timelines else sum(active) / len(active)
             self.progress.setValue(round(1000 * overall))
             self.explainer.show_progress()
 

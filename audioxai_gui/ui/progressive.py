@@ -50,6 +50,7 @@ class RecordingExplainer(QtCore.QObject):
         self._digest_lock = threading.Lock()
         self._started: float | None = None
         self._done_at_start = 0
+        self._shown = 0.0
         self.cache = None
         window.stack.time_view.sigXRangeChanged.connect(self._view_moved)
         self.partial.connect(self._show_partial)
@@ -66,6 +67,7 @@ class RecordingExplainer(QtCore.QObject):
         self.timelines, self.keys, self._tokens = {}, {}, {}
         self._digests = {}
         self._started = None
+        self._shown = 0.0
         self.resume_button.hide()
 
     def _view_moved(self, *_) -> None:
@@ -77,6 +79,13 @@ class RecordingExplainer(QtCore.QObject):
         timelines = list(self.timelines.values())
         total = sum(t.n_windows for t in timelines)
         return sum(int(t.done.sum()) for t in timelines) / total if total else 0.0
+
+    def shown_progress(self, reported: float) -> float:
+        """The figure to show for a progress report: what the job had done when it reported (so every batch shows,
+        however late the report arrives), never more than is done now (a drawn partial result reports 1.0), and
+        never less than was shown before."""
+        self._shown = max(self._shown, min(reported, self.progress()))
+        return self._shown
 
     def eta_text(self) -> str:
         timelines = list(self.timelines.values())
@@ -114,6 +123,7 @@ class RecordingExplainer(QtCore.QObject):
             return current
         timeline = Timeline.create(model.card, len(clip.samples_at(model.card.sample_rate)), composite, target)
         self.timelines[role] = timeline
+        self._shown = 0.0  # other rules: the count starts again
         self.keys.pop(role, None)
         return timeline
 
