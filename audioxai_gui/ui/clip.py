@@ -249,21 +249,25 @@ class ExplanationDisplay:
     """An explanation with what drawing it needs, prepared off the GUI thread."""
 
     explanation: object  # Explanation
-    background: GridImage  # the display spectrogram on the explanation's grid
+    background: GridImage | None  # the display spectrogram on the explanation's grid (None: not computed yet)
     tf_shares: np.ndarray  # the map as % of its own total |relevance| (what is drawn and scaled)
     tf_pyramid: ColumnPyramid
     samples_pyramid: PeakPyramid | None  # per-sample relevance, waveform models only
     note: str = ""  # what the map leaves out (relevance on silent samples), shown after the pane's title
 
 
-def prepare_display(explanation, clip: Clip, cancelled: Callable[[], bool] = lambda: False) -> ExplanationDisplay:
+def prepare_display(
+    explanation, clip: Clip, cancelled: Callable[[], bool] = lambda: False, wait_for_image: bool = True
+) -> ExplanationDisplay:
+    """What drawing ``explanation`` needs. ``wait_for_image`` False (a long clip's partial result) takes the full
+    display spectrogram only if it is ready, so relevance is drawn without waiting for an hour's image."""
     from ..explain.accounting import silent_note  # the engine is loaded by now
 
     samples = explanation.relevance if explanation.relevance.ndim == 1 else None
     shares = (100 * explanation.tf_shares()).astype(np.float32)
     return ExplanationDisplay(
         explanation,
-        clip.image(explanation.grid, cancelled),
+        clip.image(explanation.grid, cancelled) if wait_for_image else clip.images.get(explanation.grid),
         shares,
         ColumnPyramid(shares, signed_absmax),
         PeakPyramid(samples) if samples is not None else None,

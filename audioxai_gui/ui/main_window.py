@@ -498,7 +498,7 @@ class MainWindow(QtWidgets.QMainWindow):
             panes["waveform"].set_relevance(display.samples_pyramid, explanation.sample_rate)
             tf_pane = panes["waveform_tf"]
             background = display.background
-            if tf_pane.background.pyramid is not background.pyramid:  # re-explaining keeps the pane's zoom
+            if background is not None and tf_pane.background.pyramid is not background.pyramid:  # keeps the zoom
                 tf_pane.set_spectrogram(background.pyramid, background.grid, background.db_range)
         else:
             tf_pane = panes["spectrogram"]

@@ -152,7 +152,7 @@ class RecordingExplainer(QtCore.QObject):
 
             def publish() -> None:
                 started = time.perf_counter()
-                display = prepare_display(timeline.explanation(samples, grid), clip, cancelled)
+                display = prepare_display(timeline.explanation(samples, grid), clip, cancelled, wait_for_image=False)
                 state["published"], state["cost"] = time.perf_counter(), time.perf_counter() - started
                 self.partial.emit(role, token, display)
 
