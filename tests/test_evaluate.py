@@ -242,3 +242,6 @@ def test_a_long_clip_is_measured_in_its_loudest_window(toy_waveform):
     assert -offset <= LENGTH + 2000 and -offset + LENGTH >= LENGTH + 3000
     window = toy_waveform.window(clip)
     assert np.count_nonzero(window) == 1000
+    loud_start = np.zeros(3 * LENGTH, dtype=np.float32)
+    loud_start[:500] = 0.5  # the loudest window starts at the clip's first sample
+    assert toy_waveform.offset(loud_start) == 0 and np.count_nonzero(toy_waveform.window(loud_start)) == 500

@@ -57,9 +57,9 @@ class Subject:
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
         length, offset = self.card.input_length, self.offset(samples)
         window = np.zeros(length, dtype=np.float32)
-        if offset >= 0:
+        if samples.size <= length:
             window[offset : offset + samples.size] = samples
-        else:
+        else:  # the loudest window may start at 0: offset 0 means "from the clip's start" here
             window[:] = samples[-offset : -offset + length]
         return normalise_level(self.card, torch.from_numpy(window)[None])[0].numpy()
 
