@@ -30,7 +30,7 @@ SHIPPED_TEST_FOLD = 5
 MODEL_NAMES = {"waveform": "esc10-audionet", "spectrogram": "esc10-alexnet"}
 FEATURES = FeatureSpec(sample_rate=SAMPLE_RATE, framing=Framing(n_fft=512, hop_length=160), kind="mel_db", n_mels=64)
 # What two contended CPU cores allowed for the full cross-validation (about an hour per model, one thread each).
-DEFAULT_EPOCHS = {"waveform": 30, "spectrogram": 50}
+DEFAULT_EPOCHS = {"waveform": 60, "spectrogram": 50}
 ARCHITECTURES = {
     "waveform": (
         "audionet1d",
