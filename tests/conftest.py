@@ -92,3 +92,24 @@ def pytest_unconfigure(config):
 
 def pytest_sessionfinish(session, exitstatus):
     session.config._audioxai_exitstatus = exitstatus
+
+
+@pytest.fixture(scope="module")
+def backend(model_pair):
+    """The window's backend with the model pair on the CPU (one per test module; modules may override it)."""
+    from audioxai_gui.explain.engine import ExplanationEngine
+    from tests.ui_support import make_backend
+
+    return make_backend(ExplanationEngine("cpu"), model_pair)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, backend):
+    """A window on the built-in example, explained by both models (modules may override it)."""
+    from audioxai_gui.resources import EXAMPLE_AUDIO
+    from tests.ui_support import new_window, wait_explained
+
+    window = new_window(qtbot, tmp_path, backend)
+    window.open_file(EXAMPLE_AUDIO)
+    wait_explained(qtbot, window)
+    return window

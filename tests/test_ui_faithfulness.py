@@ -5,22 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audioxai_gui.resources import EXAMPLE_AUDIO
-from tests.ui_support import TIMEOUT_MS, make_backend, new_window, wait_explained
-
-
-@pytest.fixture(scope="module")
-def backend(model_pair):
-    from audioxai_gui.explain.engine import ExplanationEngine
-
-    return make_backend(ExplanationEngine("cpu"), model_pair)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, backend):
-    window = new_window(qtbot, tmp_path, backend)
-    window.open_file(EXAMPLE_AUDIO)
-    wait_explained(qtbot, window)
-    return window
+from tests.ui_support import TIMEOUT_MS
 
 
 def _dock(window):

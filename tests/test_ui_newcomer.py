@@ -10,7 +10,7 @@ from audioxai_gui import glossary
 from audioxai_gui.glossary import GUIDE, TERMS, composite_tip, guide_html
 from audioxai_gui.resources import EXAMPLE_AUDIO
 from audioxai_gui.ui.pane_stack import Selection
-from tests.ui_support import make_backend, new_window, wait_explained
+from tests.ui_support import new_window, wait_explained
 
 LAPTOP_SIZES = [(1280, 800), (1366, 768)]
 CONTROL_TYPES = (
@@ -20,21 +20,6 @@ CONTROL_TYPES = (
     QtWidgets.QAbstractSlider,
     QtWidgets.QLineEdit,
 )
-
-
-@pytest.fixture(scope="module")
-def backend(model_pair):
-    from audioxai_gui.explain.engine import ExplanationEngine
-
-    return make_backend(ExplanationEngine("cpu"), model_pair)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, backend):
-    window = new_window(qtbot, tmp_path, backend)
-    window.open_file(EXAMPLE_AUDIO)
-    wait_explained(qtbot, window)
-    return window
 
 
 def resize_and_settle(qtbot, window, size) -> None:

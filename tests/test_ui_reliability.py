@@ -17,14 +17,7 @@ from audioxai_gui.annotate.regions import Region
 from audioxai_gui.annotate.sidecar import load_sidecar, sidecar_path
 from audioxai_gui.resources import EXAMPLE_AUDIO
 from audioxai_gui.ui.open_cost import CANCEL, OPEN_ALL, OPEN_FIRST_PART
-from tests.ui_support import TIMEOUT_MS, make_backend, new_window, wait_explained
-
-
-@pytest.fixture(scope="module")
-def backend(model_pair):
-    from audioxai_gui.explain.engine import ExplanationEngine
-
-    return make_backend(ExplanationEngine("cpu"), model_pair)
+from tests.ui_support import TIMEOUT_MS, new_window, wait_explained
 
 
 @pytest.fixture

@@ -9,22 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from audioxai_gui.audio.playback import PlaybackError, Player
 from audioxai_gui.resources import EXAMPLE_AUDIO
-from tests.ui_support import TIMEOUT_MS, make_backend, new_window, wait_explained
-
-
-@pytest.fixture(scope="module")
-def backend(model_pair):
-    from audioxai_gui.explain.engine import ExplanationEngine
-
-    return make_backend(ExplanationEngine("cpu"), model_pair)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, backend):
-    window = new_window(qtbot, tmp_path, backend)
-    window.open_file(EXAMPLE_AUDIO)
-    wait_explained(qtbot, window)
-    return window
+from tests.ui_support import TIMEOUT_MS, new_window, wait_explained
 
 
 def test_opening_a_file_fills_every_pane_on_the_spectrogram_models_grid(window, backend):
