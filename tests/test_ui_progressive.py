@@ -81,10 +81,11 @@ def _all_done(window) -> bool:
     return bool(window.explainer.timelines) and all(t.done.all() for t in window.explainer.timelines.values())
 
 
-def test_view_first_cancel_resume_and_reopen_from_the_cache(qtbot, tmp_path, model_pair, ten_minutes):
+def test_view_first_cancel_resume_and_reopen_from_the_cache(qtbot, tmp_path, model_pair, ten_minutes, request):
     path, plan = ten_minutes
     engine = GatedEngine()
     engine.gate = threading.Event()
+    request.addfinalizer(engine.gate.set)  # a failure must not leave workers held for the tests after it
     window = _window(qtbot, tmp_path, model_pair, engine, tmp_path / "cache")
     window.open_file(path)
     qtbot.waitUntil(lambda: engine.waiting.is_set(), timeout=TIMEOUT_MS)
@@ -106,8 +107,12 @@ def test_view_first_cancel_resume_and_reopen_from_the_cache(qtbot, tmp_path, mod
     window.cancel_explanations()
     engine.gate.set()
     qtbot.waitUntil(lambda: window.explainer.resume_button.isVisibleTo(window), timeout=TIMEOUT_MS)
-    partial = window.displays["waveform"].explanation
-    assert partial.window_probabilities[sorted(in_view)].sum(axis=1).min() > 0  # the view's windows are drawn
+
+    def view_drawn() -> bool:  # the job publishes what is done when it sees the cancel; it arrives queued
+        shown = window.displays.get("waveform")
+        return shown is not None and shown.explanation.window_probabilities[sorted(in_view)].sum(axis=1).min() > 0
+
+    qtbot.waitUntil(view_drawn, timeout=TIMEOUT_MS)  # the view's windows stay drawn after Cancel
     assert not _all_done(window)
     value_after_cancel = window.progress.value()
 
