@@ -67,3 +67,13 @@ def test_windows_match_scipy(name):
     expected = np.zeros(256)
     expected[28:228] = scipy.signal.get_window(name, 200, fftbins=True)
     np.testing.assert_allclose(framing.window_array(), expected, atol=1e-12)
+
+
+def test_istft_inverts_stft_with_the_same_framing():
+    from audioxai_gui.features.spectrogram import istft, stft
+
+    framing = Framing(n_fft=256, hop_length=64)
+    signal = torch.from_numpy(np.random.default_rng(3).standard_normal((2, 4000)).astype(np.float32))
+    back = istft(stft(signal, framing), framing, signal.shape[-1])
+    assert back.shape == signal.shape
+    assert torch.allclose(back, signal, atol=1e-4)

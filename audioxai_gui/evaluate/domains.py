@@ -22,7 +22,7 @@ import torch
 
 from ..explain.projection import project_relevance
 from ..features import FeatureSpec
-from ..features.spectrogram import stft
+from ..features.spectrogram import istft, stft
 from .subject import Subject
 
 # A region is "silent" when its energy is this far (40 dB) below the loudest region's.
@@ -152,20 +152,11 @@ def common_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, 
     spectrum = stft(torch.from_numpy(window), framing)
     shape = tuple(spectrum.shape)
     block = patch_block(shape, settings.patch_grid)
-    istft_window = torch.as_tensor(framing.window_array(), dtype=torch.float32)
 
     def removed_audio(removed):
         flags = torch.from_numpy(_expand(removed, shape, block))
         masked = torch.where(flags, torch.zeros((), dtype=spectrum.dtype), spectrum[None])
-        return torch.istft(
-            masked,
-            n_fft=framing.n_fft,
-            hop_length=framing.hop_length,
-            win_length=framing.n_fft,
-            window=istft_window,
-            center=framing.center,
-            length=window.size,
-        ).numpy()
+        return istft(masked, framing, window.size).numpy()
 
     energy = _block_sums(spectrum.abs().square().numpy().astype(np.float64), block)
     return RegionGrid(subject, shape, block, energy, removed_audio)

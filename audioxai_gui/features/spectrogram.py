@@ -101,6 +101,23 @@ def stft(samples: torch.Tensor, framing: Framing) -> torch.Tensor:
     return spec.reshape(*shape[:-1], *spec.shape[-2:])
 
 
+def istft(spectrum: torch.Tensor, framing: Framing, length: int) -> torch.Tensor:
+    """Inverse of ``stft`` with the same framing: (..., n_bins, n_frames) -> (..., length) real samples."""
+    window = torch.as_tensor(framing.window_array(), dtype=spectrum.real.dtype, device=spectrum.device)
+    shape = spectrum.shape
+    flat = spectrum.reshape(-1, *shape[-2:])
+    samples = torch.istft(
+        flat,
+        n_fft=framing.n_fft,
+        hop_length=framing.hop_length,
+        win_length=framing.n_fft,
+        window=window,
+        center=framing.center,
+        length=length,
+    )
+    return samples.reshape(*shape[:-2], length)
+
+
 def spectrogram_db(samples, spec: FeatureSpec):
     """Level in dB (re 1.0 full scale, floored at -top_db): (..., n_bands, n_frames).
 
