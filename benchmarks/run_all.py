@@ -62,6 +62,41 @@ def _sections(text: str) -> dict[str, str]:
     return sections
 
 
+TABLE_BEGIN = "<!-- run_all.py writes from here -->"
+TABLE_END = "<!-- run_all.py writes up to here -->"
+
+
+def with_new_table(section: str, generated: str) -> str:
+    """The section with only its generated table replaced: the hand-written text before and after it is kept.
+
+    Sections written before the markers existed count their first table and the 'Machine:' paragraph after it
+    as generated.
+    """
+    if TABLE_BEGIN in section and TABLE_END in section:
+        before, rest = section.split(TABLE_BEGIN, 1)
+        after = rest.split(TABLE_END, 1)[1]
+    else:
+        before, after = _split_unmarked(section)
+    parts = [before.strip(), f"{TABLE_BEGIN}\n{generated.strip()}\n{TABLE_END}", after.strip()]
+    return "\n" + "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _split_unmarked(section: str) -> tuple[str, str]:
+    lines = section.splitlines()
+    table = [i for i, line in enumerate(lines) if line.startswith("|")]
+    if not table:
+        return section, ""
+    end = table[0]
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    machine = next((i for i in range(end, len(lines)) if lines[i].startswith("Machine:")), None)
+    if machine is not None:  # the machine paragraph, up to the next blank line, was generated too
+        end = machine
+        while end < len(lines) and lines[end].strip():
+            end += 1
+    return "\n".join(lines[: table[0]]), "\n".join(lines[end:])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated suites: " + ", ".join(SUITES))
@@ -84,9 +119,8 @@ def main() -> int:
         }.get(key, {})
         table = markdown_table(module.run(**kwargs))
         print(f"\n## {title}\n\n{table}", flush=True)
-        tables[title] = (
-            f"\n{table}\n\nMachine: {machine()}; {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC\n\n"
-        )
+        generated = f"{table}\n\nMachine: {machine()}; {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC"
+        tables[title] = with_new_table(tables.get(title, ""), generated)
         _write(tables)
     return 0
 
