@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -72,6 +73,28 @@ def test_windows_explained_in_any_order_match_the_engine(engine, model_pair):
         np.testing.assert_array_equal(got.window_targets, whole.window_targets)
         np.testing.assert_allclose(got.window_probabilities, whole.window_probabilities, rtol=1e-4, atol=1e-6)
         assert got.conservation == pytest.approx(whole.conservation, rel=1e-3)
+
+
+def test_a_timeline_and_the_engine_give_the_same_explanation_field_by_field(engine, model_pair):
+    """One constructor builds both: every field of the engine's Explanation is in the timeline's, equal (arrays
+    to float tolerance), so neither can silently drop one (padding share, device, silent share...)."""
+    wave, spec = model_pair
+    samples = (0.1 * np.random.default_rng(1).standard_normal(RATE * 3)).astype(np.float32)
+    samples[: RATE // 2] = 0.0  # some silence: a non-zero silent share for the waveform model
+    for model in (wave, spec):  # a Flat first layer puts relevance on the padding: a non-zero padding share
+        whole = engine.explain(model, samples, composite="EpsilonPlusFlat", grid=spec.card.features)
+        timeline = Timeline.create(model.card, samples.size, whole.composite)
+        explain_timeline(engine, model, samples, timeline)
+        got = timeline.explanation(samples, spec.card.features)
+        for field in dataclasses.fields(whole):
+            if field.name in ("seconds", "notes", "no_sound"):  # set per call by engine.explain around the result
+                continue
+            mine, theirs = getattr(got, field.name), getattr(whole, field.name)
+            if isinstance(theirs, np.ndarray) or isinstance(theirs, float):
+                np.testing.assert_allclose(mine, theirs, rtol=1e-3, atol=1e-6, err_msg=field.name)
+            else:
+                assert mine == theirs, field.name
+        assert got.padding_share > 0 and got.device == whole.device
 
 
 def _ten_minutes(card) -> tuple[Timeline, np.ndarray]:

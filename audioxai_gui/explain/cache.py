@@ -22,7 +22,7 @@ from .timeline import Timeline
 
 CACHE_ENV = "AUDIOXAI_CACHE"
 """Folder for cached explanations (default: ~/.cache/audioxai/explanations); "off" disables the cache."""
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def default_cache_dir() -> Path | None:

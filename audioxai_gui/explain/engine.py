@@ -205,10 +205,10 @@ class WindowPlan:
 
 def sums_on_clip(
     card: ModelCard, plan: WindowPlan, relevance: np.ndarray, starts: np.ndarray | None = None
-) -> tuple[np.ndarray, float]:
-    """Per window (at ``starts``, default all planned), the relevance on the clip itself, leaving out the
-    zero padding around it (the conservation shown is about what the maps show); and the part of all
-    |relevance| that lies on the padding."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per window (at ``starts``, default all planned): the relevance on the clip itself, leaving out the
+    zero padding around it (the conservation shown is about what the maps show); its |relevance| on the
+    padding; and its |relevance| in all (``padding_share`` adds these up over the windows)."""
     starts = plan.starts if starts is None else starts
     if card.input_kind == "waveform":
         first, stop = plan.offset, plan.offset + plan.n_samples
@@ -219,10 +219,76 @@ def sums_on_clip(
     positions = starts[:, None] + np.arange(relevance.shape[-1])
     on_clip = (positions >= first) & (positions < stop)
     per_position = relevance.reshape(len(starts), -1, relevance.shape[-1])
-    total_abs = float(np.abs(per_position).sum(dtype=np.float64))
-    padding_abs = float(np.abs(per_position).sum(axis=1, dtype=np.float64)[~on_clip].sum())
+    abs_per_position = np.abs(per_position).sum(axis=1, dtype=np.float64)
+    padding_abs = (abs_per_position * ~on_clip).sum(axis=1)
     on_clip_sums = (per_position.sum(axis=1, dtype=np.float64) * on_clip).sum(axis=1)
-    return on_clip_sums, padding_abs / total_abs if total_abs > 0 else 0.0
+    return on_clip_sums, padding_abs, abs_per_position.sum(axis=1)
+
+
+@dataclass
+class WindowResults:
+    """What a clip's explained windows give, whoever computed them (one engine call, or a Timeline filled in any
+    order): per window its probabilities, explained class, explained logit, relevance sum on the clip and
+    |relevance| on the padding and in all; ``done`` marks the windows explained so far (all, for the engine)."""
+
+    probabilities: np.ndarray  # (n, classes); rows of windows not done are zero
+    targets: np.ndarray
+    explained_logits: np.ndarray
+    on_clip: np.ndarray
+    padding_abs: np.ndarray
+    total_abs: np.ndarray
+    done: np.ndarray
+
+
+def assemble_explanation(
+    card: ModelCard,
+    plan: WindowPlan,
+    samples: np.ndarray,
+    relevance: np.ndarray,
+    grid: FeatureSpec,
+    windows: WindowResults,
+    *,
+    target: int | None,
+    target_mode: str,
+    composite: str,
+    device: str,
+    seconds: float = 0.0,
+) -> Explanation:
+    """The one place an Explanation is put together from stitched relevance and per-window results (the engine's
+    and the Timeline's explanations of the same audio carry the same fields, computed the same way).
+    ``target`` None: the clip's most probable class (mean over the done windows)."""
+    done = windows.done
+    n_classes = len(card.classes)
+    mean = windows.probabilities[done].mean(axis=0) if done.any() else np.full(n_classes, 1 / n_classes)
+    explained = windows.explained_logits[done].astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        window_conservation = np.where(done, windows.on_clip / windows.explained_logits, 0.0).astype(np.float32)
+    total_abs = float(windows.total_abs[done].sum())
+    tf_relevance, tf_silent, silent_share = time_frequency_maps(card.input_kind, samples, relevance, grid)
+    return Explanation(
+        model_name=card.name,
+        input_kind=card.input_kind,
+        classes=list(card.classes),
+        probabilities=mean.astype(np.float32),
+        target=int(target if target is not None else np.argmax(mean)),
+        composite=composite,
+        relevance=relevance.astype(np.float32, copy=False),
+        tf_relevance=tf_relevance,
+        grid=grid,
+        sample_rate=card.sample_rate,
+        conservation=float(windows.on_clip[done].sum() / explained.sum()) if explained.sum() else 0.0,
+        window_starts=plan.starts - plan.offset,
+        window_probabilities=windows.probabilities.astype(np.float32, copy=False),
+        seconds=seconds,
+        device=device,
+        target_mode=target_mode,
+        window_targets=windows.targets,
+        window_conservation=window_conservation,
+        tf_silent=tf_silent,
+        silent_share=silent_share,
+        padding_share=float(windows.padding_abs[done].sum()) / total_abs if total_abs > 0 else 0.0,
+        padded_samples=int(plan.padded_length - plan.n_samples),
+    )
 
 
 class _Stitcher:
@@ -324,37 +390,28 @@ class ExplanationEngine:
         targets = None if target is None else np.full(len(plan.starts), target, dtype=np.int64)
         batch = self.explain_windows(model, windows, targets, composite, progress, cancelled)
         probabilities = torch.softmax(torch.from_numpy(batch.logits), dim=1).numpy()
-        if target is None:  # each window for itself: the clip is summarised by its most probable class
-            target = int(np.argmax(probabilities.mean(axis=0)))
-        explained = batch.explained_logits
-        on_clip, padding_share = sums_on_clip(card, plan, batch.relevance)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            window_conservation = (on_clip / explained).astype(np.float32)
+        on_clip, padding_abs, total_abs = sums_on_clip(card, plan, batch.relevance)
         stitched = self._stitch(card, plan, grid, batch.relevance)
-        tf_relevance, tf_silent, silent_share = time_frequency_maps(card.input_kind, samples, stitched, grid)
-        return Explanation(
-            model_name=card.name,
-            input_kind=card.input_kind,
-            classes=list(card.classes),
-            probabilities=probabilities.mean(axis=0),
-            target=int(target),
-            composite=composite,
-            relevance=stitched,
-            tf_relevance=tf_relevance,
-            grid=grid,
-            sample_rate=card.sample_rate,
-            conservation=float(on_clip.sum() / explained.sum()),
-            window_starts=plan.starts - plan.offset,
-            window_probabilities=probabilities,
-            seconds=0.0,
-            device=device_name(model.device),
+        windows = WindowResults(
+            probabilities,
+            batch.targets,
+            batch.explained_logits,
+            on_clip,
+            padding_abs,
+            total_abs,
+            np.ones(len(plan.starts), dtype=bool),
+        )
+        return assemble_explanation(
+            card,
+            plan,
+            samples,
+            stitched,
+            grid,
+            windows,
+            target=target,
             target_mode=target_mode,
-            window_targets=batch.targets,
-            window_conservation=window_conservation,
-            tf_silent=tf_silent,
-            silent_share=silent_share,
-            padding_share=padding_share,
-            padded_samples=int(plan.padded_length - plan.n_samples),
+            composite=composite,
+            device=device_name(model.device),
         )
 
     def probabilities(self, model: LoadedModel, windows: torch.Tensor) -> np.ndarray:

@@ -24,9 +24,11 @@ from .engine import (
     ExplanationCancelled,
     WindowBatch,
     WindowPlan,
+    WindowResults,
+    assemble_explanation,
+    device_name,
     resolve_target_mode,
     sums_on_clip,
-    time_frequency_maps,
 )
 
 View = tuple[float, float] | None
@@ -44,9 +46,12 @@ class Timeline:
     done: np.ndarray
     logits: np.ndarray
     targets: np.ndarray
-    conservation: np.ndarray
+    on_clip: np.ndarray  # per window, its relevance sum on the clip (not the padding)
+    padding_abs: np.ndarray  # per window, its |relevance| on the zero padding
+    total_abs: np.ndarray  # per window, its |relevance| in all
     total: np.ndarray  # overlap-added relevance of the done windows, on the padded clip
     seconds: float = 0.0  # model time spent so far
+    device: str = "CPU"  # where the windows were explained (the last run's device)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -80,7 +85,9 @@ class Timeline:
             done=np.zeros(n, dtype=bool),
             logits=np.zeros((n, n_classes), dtype=np.float32),
             targets=np.zeros(n, dtype=np.int64),
-            conservation=np.zeros(n, dtype=np.float32),
+            on_clip=np.zeros(n, dtype=np.float64),
+            padding_abs=np.zeros(n, dtype=np.float64),
+            total_abs=np.zeros(n, dtype=np.float64),
             total=np.zeros(shape, dtype=np.float32),
         )
 
@@ -134,9 +141,12 @@ class Timeline:
             chosen = indices[fresh]
             self.logits[chosen] = batch.logits[fresh]
             self.targets[chosen] = batch.targets[fresh]
-            on_clip, _ = sums_on_clip(self.card, self.plan, batch.relevance, self.plan.starts[indices])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                self.conservation[chosen] = (on_clip / batch.explained_logits)[fresh]
+            on_clip, padding_abs, total_abs = sums_on_clip(
+                self.card, self.plan, batch.relevance, self.plan.starts[indices]
+            )
+            self.on_clip[chosen] = on_clip[fresh]
+            self.padding_abs[chosen] = padding_abs[fresh]
+            self.total_abs[chosen] = total_abs[fresh]
             self.done[chosen] = True
 
     def probabilities(self) -> np.ndarray:
@@ -152,7 +162,7 @@ class Timeline:
         if self.card.input_kind != "waveform":
             framing = self.card.features.framing
             starts, width = starts // framing.hop_length, framing.n_frames(self.plan.window)
-        diff = np.zeros(length + 1, dtype=np.int64)
+        diff = np.zeros(length + 1, dtype=np.int32)
         np.add.at(diff, np.minimum(starts, length), 1)
         np.add.at(diff, np.minimum(starts + width, length), -1)
         return np.cumsum(diff[:-1])
@@ -173,39 +183,32 @@ class Timeline:
                 first = plan.offset // framing.hop_length
                 stop = first + framing.n_frames(plan.n_samples)
                 relevance = (self.total[:, first:stop] / count[first:stop]).astype(np.float32)
-            tf_relevance, tf_silent, silent_share = time_frequency_maps(card.input_kind, samples, relevance, grid)
-            probabilities = self.probabilities()
-            done = self.done.copy()
-            targets, conservation, logits = self.targets.copy(), self.conservation.copy(), self.logits.copy()
-        mean = probabilities[done].mean(axis=0) if done.any() else np.full(len(card.classes), 1 / len(card.classes))
-        explained = logits[done, targets[done]].astype(np.float64)
-        window_sums = conservation[done] * explained  # each window's relevance sum, as the engine adds them up
-        total_conservation = float(window_sums.sum() / explained.sum()) if explained.sum() else 0.0
-        return Explanation(
-            model_name=card.name,
-            input_kind=card.input_kind,
-            classes=list(card.classes),
-            probabilities=mean.astype(np.float32),
-            target=int(self.target if self.target is not None else np.argmax(mean)),
-            composite=self.composite,
-            relevance=relevance.astype(np.float32),
-            tf_relevance=tf_relevance,
-            grid=grid,
-            sample_rate=card.sample_rate,
-            conservation=total_conservation,
-            window_starts=plan.starts - plan.offset,
-            window_probabilities=probabilities,
-            seconds=self.seconds,
+            logits = self.logits
+            windows = WindowResults(
+                self.probabilities(),
+                self.targets.copy(),
+                logits[np.arange(len(logits)), self.targets],
+                self.on_clip.copy(),
+                self.padding_abs.copy(),
+                self.total_abs.copy(),
+                self.done.copy(),
+            )
+        return assemble_explanation(
+            card,
+            plan,
+            samples,
+            relevance.astype(np.float32, copy=False),
+            grid,
+            windows,
+            target=self.target,
             target_mode=self.target_mode,
-            window_targets=targets,
-            window_conservation=conservation,
-            tf_silent=tf_silent,
-            silent_share=silent_share,
-            padded_samples=int(plan.padded_length - plan.n_samples),
+            composite=self.composite,
+            device=self.device,
+            seconds=self.seconds,
         )
 
     # --- persistence (see cache.py) -------------------------------------------------------------
-    ARRAYS = ("done", "logits", "targets", "conservation", "total")
+    ARRAYS = ("done", "logits", "targets", "on_clip", "padding_abs", "total_abs", "total")
 
     def arrays(self) -> dict[str, np.ndarray]:
         with self._lock:
@@ -232,6 +235,7 @@ def explain_timeline(
 ) -> Timeline:
     """Explain the timeline's missing windows, a batch at a time, asking ``view()`` before each batch (the
     newest view wins). Raises ExplanationCancelled between batches; what is done stays in ``timeline``."""
+    timeline.device = device_name(model.device)
     padded = torch.from_numpy(timeline.plan.pad(np.asarray(samples, dtype=np.float32)))
     windows = padded.unfold(0, timeline.plan.window, 1)
     while True:
