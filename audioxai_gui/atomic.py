@@ -3,7 +3,9 @@
 Every file AudioXAI writes for the user goes through here: write a temporary file beside the target,
 flush and fsync it, rename it over the target, then fsync the folder so the rename itself survives a
 power cut. Temporary files are named ``.{name}.{random}.tmp`` (a hash of the name when it is long, so the
-temporary name always fits in 255 bytes) so leftovers from a killed process can be found (``temp_files_for``).
+temporary name always fits in 255 bytes) so leftovers from a killed process can be found (``temp_files_for``):
+every write removes the stale ones of its own target first, so a crash leaves at most one orphan per file,
+and only until that file is saved again.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import glob
 import hashlib
 import os
+import re
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +22,9 @@ from pathlib import Path
 
 NAME_MAX = 255
 """Bytes a file name may have on every common file system (ext4, APFS, NTFS in UTF-16 units)."""
+STALE_TEMP_S = 600.0
+"""A temporary file this old is the leftover of a killed write, not a write in progress (writes take seconds)."""
+_RANDOM_HEX = 8
 
 
 def _temp_prefix(path: Path) -> str:
@@ -28,29 +35,54 @@ def _temp_prefix(path: Path) -> str:
 
 
 def temp_files_for(path: str | os.PathLike) -> list[Path]:
-    """Temporary files an interrupted write of ``path`` may have left behind."""
+    """Temporary files an interrupted write of ``path`` may have left behind (never another file's)."""
     path = Path(path)
-    return list(path.parent.glob(f"{glob.escape(_temp_prefix(path))}.*.tmp"))
+    exact = re.compile(rf"{re.escape(_temp_prefix(path))}\.[0-9a-f]+\.tmp")
+    return [temp for temp in path.parent.glob(f"{glob.escape(_temp_prefix(path))}.*.tmp") if exact.fullmatch(temp.name)]
+
+
+def remove_stale_temps(path: str | os.PathLike, older_than: float = STALE_TEMP_S) -> None:
+    """Delete what killed writes of ``path`` left behind; best effort (a failure here must not block a save)."""
+    cutoff = time.time() - older_than
+    for temp in temp_files_for(path):
+        try:
+            if temp.lstat().st_mtime < cutoff:
+                temp.unlink()
+        except OSError:
+            continue
 
 
 @contextmanager
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path to write to; on success it replaces ``path`` durably, on error it is removed.
 
-    The temporary file is created with the umask's permissions, as any new file would be.
+    The temporary file is created with the umask's permissions, as any new file would be. Stale temporaries of
+    ``path`` (from a killed earlier write) are removed first.
     """
     path = Path(path)
-    temp = path.parent / f"{_temp_prefix(path)}.{uuid.uuid4().hex[:8]}.tmp"
-    os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    remove_stale_temps(path)
+    temp = path.parent / f"{_temp_prefix(path)}.{uuid.uuid4().hex[:_RANDOM_HEX]}.tmp"
+    try:
+        os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except OSError as exc:
+        _name_target(exc, temp, path)
+        raise
     try:
         yield temp
         with open(temp, "rb+") as written:
             os.fsync(written.fileno())
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         temp.unlink(missing_ok=True)
+        _name_target(exc, temp, path)
         raise
     _fsync_directory(path.parent)
+
+
+def _name_target(exc: BaseException, temp: Path, path: Path) -> None:
+    """Make the error name the file the user asked for, not its temporary name."""
+    if isinstance(exc, OSError) and isinstance(exc.filename, (str, bytes)) and Path(os.fsdecode(exc.filename)) == temp:
+        exc.filename = str(path)
 
 
 def atomic_write(path: str | os.PathLike, payload: bytes | str) -> None:

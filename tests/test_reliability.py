@@ -16,7 +16,7 @@ import soundfile as sf
 from audioxai_gui.annotate.document import RegionDocument
 from audioxai_gui.annotate.regions import Region
 from audioxai_gui.annotate.sidecar import Autosaver, SidecarError, load_sidecar, sidecar_path, write_sidecar
-from audioxai_gui.atomic import NAME_MAX, _temp_prefix, temp_files_for
+from audioxai_gui.atomic import NAME_MAX, _temp_prefix, atomic_output, temp_files_for
 from audioxai_gui.audio.costs import CostLimit, load_cost
 from audioxai_gui.audio.io import AudioLoadError, audio_info, load_audio, load_audio_rates
 from audioxai_gui.batch import failure_message, run_isolated, shown_path
@@ -184,6 +184,61 @@ def test_save_removes_stale_temporaries_of_long_names(tmp_path):
     os.utime(leftover, (an_hour_ago, an_hour_ago))
     write_sidecar(RegionDocument([Region(0.0, 1.0)]), audio)
     assert not leftover.exists()
+
+
+def _write_session(path):
+    from audioxai_gui.session import Session
+
+    Session(audio_path="clip.wav").save(path)
+
+
+def _write_rows(path):
+    from audioxai_gui.annotate.agreement import write_rows_csv
+
+    write_rows_csv([], path)
+
+
+def _write_npz(path):
+    with atomic_output(path) as temp, open(temp, "wb") as handle:  # how the report and the cache write arrays
+        np.savez(handle, x=np.zeros(3))
+
+
+def _write_wav(path):
+    from audioxai_gui.audio.io import save_wav
+
+    save_wav(path, np.zeros(80, np.float32), 8000)
+
+
+WRITERS = {"session": _write_session, "agreement csv": _write_rows, "npz": _write_npz, "wav": _write_wav}
+
+
+@pytest.mark.parametrize("writer", WRITERS.values(), ids=WRITERS.keys())
+@pytest.mark.parametrize("name_bytes", [12, 255])
+def test_every_writer_removes_its_own_stale_temporaries_only(tmp_path, writer, name_bytes):
+    target = tmp_path / ("w" * (name_bytes - 4) + ".out")
+    stale = tmp_path / f"{_temp_prefix(target)}.deadbeef.tmp"  # what a killed write of the target left
+    fresh = tmp_path / f"{_temp_prefix(target)}.0123abcd.tmp"  # a write in progress in another process
+    other = tmp_path / f"{_temp_prefix(target)}.x.deadbeef.tmp"  # a temporary of another file ("{target}.x")
+    for leftover in (stale, fresh, other):
+        assert len(os.fsencode(leftover.name)) <= NAME_MAX
+        leftover.write_bytes(b"half")
+    for old in (stale, other):
+        os.utime(old, (time.time() - 3600, time.time() - 3600))
+    writer(target)
+    assert target.is_file() and not stale.exists() and fresh.exists() and other.exists()
+    assert sorted(temp_files_for(target)) == [fresh]
+
+
+def test_a_failed_write_names_the_target_not_its_temporary(tmp_path):
+    target = tmp_path / "missing-folder" / "x.npz"
+    with pytest.raises(OSError) as caught:
+        _write_npz(target)
+    assert "missing-folder" in failure_message(target, caught.value) and ".tmp" not in str(caught.value.filename)
+    target = tmp_path / "out.npz"
+    target.mkdir()  # replacing a folder by a file fails at the rename
+    with pytest.raises(OSError) as caught:
+        _write_npz(target)
+    assert caught.value.filename == str(target) and not list(tmp_path.glob(".*.tmp"))
 
 
 def test_the_audio_duration_wins_over_the_sidecars(tmp_path):

@@ -237,6 +237,25 @@ def test_freeze_opens_the_captured_seconds_in_the_analysis_view(qtbot, window):
     assert window.clip.path == path
     assert window.clip.audio.sample_rate == CAPTURE_RATE
     np.testing.assert_allclose(window.clip.audio.samples, samples, atol=1e-4)
+    window.close()
+    assert not path.exists() and not path.parent.exists()  # the captured seconds do not outlive the window
+
+
+def test_frozen_captures_of_processes_that_died_are_removed_and_running_ones_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from audioxai_gui.ui.live.controller import FREEZE_FOLDER_PREFIX, remove_orphan_freeze_folders
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"{FREEZE_FOLDER_PREFIX}{finished.stdout.strip()}-x1"
+    alive = tmp_path / f"{FREEZE_FOLDER_PREFIX}{os.getpid()}-x2"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "live-1.wav").write_bytes(b"RIFF")
+    assert remove_orphan_freeze_folders(tmp_path) == [dead]
+    assert not dead.exists() and (alive / "live-1.wav").exists()
 
 
 def test_space_freezes_in_live_mode_and_plays_otherwise(qtbot, window):

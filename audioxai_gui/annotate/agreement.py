@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..atomic import atomic_output
 from ..audio.costs import CostLimit, load_within
 from ..audio.io import supported_extensions
 from ..batch import run_isolated
@@ -223,7 +224,7 @@ def _rows_of_file(
 def write_rows_csv(rows: Iterable[AgreementRow], out_csv: str | os.PathLike) -> None:
     out_csv = Path(out_csv)
     out_csv.parent.mkdir(parents=True, exist_ok=True)
-    with out_csv.open("w", newline="", encoding="utf-8") as handle:
+    with atomic_output(out_csv) as temp, open(temp, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(field.name for field in dataclasses.fields(AgreementRow))
         writer.writerows(dataclasses.astuple(row) for row in rows)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from ..atomic import NAME_MAX, atomic_write, temp_files_for
+from ..atomic import NAME_MAX, atomic_write, remove_stale_temps
 from ..batch import failure_reason, shown_path
 from ..checks import is_finite_number, parse_json, read_regular_file
 from .document import DocumentChange, RegionDocument
@@ -22,8 +22,6 @@ from .regions import Region, RegionError
 
 SIDECAR_SCHEMA = 1
 SIDECAR_SUFFIX = ".axai.json"
-# A temp file this old is the leftover of a crashed save, not a save in progress.
-STALE_TEMP_S = 600.0
 
 
 class SidecarError(Exception):
@@ -53,23 +51,11 @@ def write_sidecar(document: RegionDocument, audio_path: str | os.PathLike) -> Pa
     """Atomically replace the sidecar of ``audio_path`` with the document's regions; returns its path."""
     path = sidecar_path(audio_path)
     text = json.dumps(sidecar_data(document, audio_path), indent=1) + "\n"
-    _remove_stale_temps(path)
     try:
         atomic_write(path, text)
     except OSError as exc:
         raise SidecarError(f"sidecar {shown_path(path)}: cannot save regions ({failure_reason(exc)})") from exc
     return path
-
-
-def _remove_stale_temps(path: Path) -> None:
-    """Delete temp files a killed save left behind; best effort, a failure here must not block loading."""
-    cutoff = time.time() - STALE_TEMP_S
-    for temp in temp_files_for(path):
-        try:
-            if temp.stat().st_mtime < cutoff:
-                temp.unlink()
-        except OSError:
-            continue
 
 
 def load_sidecar(
@@ -86,7 +72,7 @@ def load_sidecar(
     audio_path = Path(audio_path)
     path = sidecar_path(audio_path)
     if keep_aside:
-        _remove_stale_temps(path)
+        remove_stale_temps(path)
     try:
         raw = read_regular_file(path, MAX_SIDECAR_BYTES)
     except FileNotFoundError:

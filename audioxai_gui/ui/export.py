@@ -1,4 +1,8 @@
-"""Export what the window shows: the plots as PNG or SVG, the relevance arrays as .npz."""
+"""Export what the window shows: the plots as PNG or SVG, the relevance arrays as .npz.
+
+Every export is rendered in memory and written atomically (audioxai_gui/atomic.py): a failed or killed export
+leaves the previous file, never half of one.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_output, atomic_write
+
 PNG_EXPORT_WIDTH = 2400  # pixels; wide enough to print at 300 dpi across a page
 
 
@@ -14,15 +20,22 @@ class ExportError(Exception):
     """An export cannot be written; the message names the file and the reason."""
 
 
-def _export_png(layout, path: Path) -> None:
+def _export_png(layout) -> bytes:
     import pyqtgraph.exporters
+    from PySide6 import QtCore
 
     exporter = pyqtgraph.exporters.ImageExporter(layout)
     exporter.parameters()["width"] = PNG_EXPORT_WIDTH
-    exporter.export(str(path))
+    image = exporter.export(toBytes=True)
+    data = QtCore.QByteArray()
+    buffer = QtCore.QBuffer(data)
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise OSError("the image could not be encoded as PNG")
+    return bytes(data)
 
 
-def _export_svg(layout, path: Path) -> None:
+def _export_svg(layout) -> bytes:
     """Render the scene through Qt's SVG generator: vectors stay vectors, the spectrogram images embed.
 
     (pyqtgraph 0.14's SVGExporter fails on filled curves, so it is not used.)
@@ -30,8 +43,11 @@ def _export_svg(layout, path: Path) -> None:
     from PySide6 import QtCore, QtGui, QtSvg
 
     source = layout.sceneBoundingRect()
+    data = QtCore.QByteArray()
+    buffer = QtCore.QBuffer(data)
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     generator = QtSvg.QSvgGenerator()
-    generator.setFileName(str(path))
+    generator.setOutputDevice(buffer)
     generator.setSize(source.size().toSize())
     generator.setViewBox(QtCore.QRectF(0, 0, source.width(), source.height()))
     generator.setTitle("AudioXAI view")
@@ -40,6 +56,7 @@ def _export_svg(layout, path: Path) -> None:
         layout.scene().render(painter, QtCore.QRectF(0, 0, source.width(), source.height()), source)
     finally:
         painter.end()
+    return bytes(data)
 
 
 IMAGE_EXPORTERS = {".png": _export_png, ".svg": _export_svg}
@@ -52,13 +69,21 @@ def export_view(layout, path: str | Path) -> Path:
         exporter = IMAGE_EXPORTERS[path.suffix.lower()]
     except KeyError:
         raise ExportError(f"{path}: unknown image type {path.suffix!r}; use .png or .svg") from None
-    try:
-        exporter(layout, path)
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot write ({exc})") from exc
-    if not path.is_file() or path.stat().st_size == 0:
-        raise ExportError(f"{path}: nothing was written (is the folder writable?)")
+    data = exporter(layout)
+    if not data:
+        raise ExportError(f"{path}: nothing to write (the view has no size yet)")
+    _write(path, lambda: atomic_write(path, data))
     return path
+
+
+def _write(path: Path, write) -> None:
+    """Run ``write``; any failure (a full disk, a name too long, no memory) becomes an ExportError naming ``path``."""
+    from ..batch import failure_message
+
+    try:
+        write()
+    except Exception as exc:  # noqa: BLE001 - reported to the user by the window, which keeps its state
+        raise ExportError(failure_message(path, exc)) from exc
 
 
 def relevance_arrays(explanations: dict) -> dict[str, np.ndarray]:
@@ -95,9 +120,10 @@ def export_relevance(explanations: dict, path: str | Path) -> Path:
     arrays = relevance_arrays(explanations)
     if not arrays:
         raise ExportError(f"{path}: nothing to export yet (no explanation has finished)")
-    try:
-        with open(path, "wb") as f:
-            np.savez_compressed(f, **arrays)
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot write ({exc})") from exc
+
+    def write() -> None:
+        with atomic_output(path) as temp, open(temp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+
+    _write(path, write)
     return path

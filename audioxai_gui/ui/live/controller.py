@@ -7,6 +7,7 @@ finished analysis also ticks at once, rather than waiting up to a tick (20 ms on
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -23,6 +24,7 @@ from .pipeline import LivePipeline, LiveSettingsError
 
 TICK_MS = 40
 FREEZE_PREFIX = "live-"
+FREEZE_FOLDER_PREFIX = "audioxai-live-"  # + "<process id>-<random>" in the temporary folder
 
 
 class LiveController(QtCore.QObject):
@@ -55,6 +57,7 @@ class LiveController(QtCore.QObject):
         self.panel.gate_dbfs.valueChanged.connect(self._apply_running_settings)
         self.panel.onset_trigger.toggled.connect(self._apply_running_settings)
         QtWidgets.QApplication.instance().aboutToQuit.connect(self._remove_freeze_files)
+        window.installEventFilter(self)  # closing the window also removes the frozen captures it showed
         window.backendChanged.connect(self._models_changed)
 
     # --- construction -----------------------------------------------------------------------------
@@ -285,7 +288,8 @@ class LiveController(QtCore.QObject):
             self.window.show_problem("Nothing was captured yet, so there is nothing to open")
             return None
         if self._freeze_dir is None:
-            self._freeze_dir = Path(tempfile.mkdtemp(prefix="audioxai-live-"))
+            remove_orphan_freeze_folders()
+            self._freeze_dir = Path(tempfile.mkdtemp(prefix=f"{FREEZE_FOLDER_PREFIX}{os.getpid()}-"))
         path = self._freeze_dir / f"{FREEZE_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{time.monotonic_ns()}.wav"
         save_wav(path, samples, rate)
         self.window.open_file(path)
@@ -340,6 +344,33 @@ class LiveController(QtCore.QObject):
         if self._freeze_dir is not None:
             shutil.rmtree(self._freeze_dir, ignore_errors=True)
             self._freeze_dir = None
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.window and event.type() == QtCore.QEvent.Type.Close:
+            self._remove_freeze_files()
+        return False
+
+
+def remove_orphan_freeze_folders(folder: str | Path | None = None) -> list[Path]:
+    """Remove the frozen-capture folders of AudioXAI processes that no longer run (killed or crashed before they
+    could clean up); returns what was removed. A running process's folder is left alone."""
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{FREEZE_FOLDER_PREFIX}*-*"):
+        pid = path.name[len(FREEZE_FOLDER_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not _process_runs(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it runs, under another user
+        return True
+    return True
 
 
 def _headless() -> bool:
