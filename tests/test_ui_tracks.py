@@ -121,3 +121,42 @@ def test_time_axis_reads_seconds_then_a_clock_never_ks(qapp):
     assert axis.tickStrings([41.0, 42.0], 1.0, 1.0) == ["0:41", "0:42"]  # minor ticks read like the major ones
     axis.setRange(0.0, 2.0)
     assert axis.tickStrings([1.0, 1.5], 1.0, 0.5) == ["1.0", "1.5"]
+
+
+def test_a_selection_is_explained_as_one_clip_and_its_maps_are_drawn(window, digits):
+    """Shift+E: the selected digit is explained as one clip; the panes draw its maps over the selection (and
+    nothing of it elsewhere), the class panel shows it; a new selection brings the recording's maps back."""
+    from audioxai_gui.ui.pane_stack import Selection
+
+    _, recording = digits
+    tracks, panes = window.extensions["tracks"], window.stack.panes
+    start, end = recording.onsets[5] - 0.1, recording.offsets[5] + 0.1
+    window.stack.set_selection(Selection(start, end))
+    tracks.explain_selection()
+    _ModuleBot().waitUntil(lambda: bool(window.pinned) and not window.runner.pending("explain:selection"), 1)
+    label = recording.labels[5]
+    for role, explanation in tracks.selection_explanations.items():
+        assert explanation.target_mode == "one_class"
+        assert explanation.classes[explanation.target] == label
+        assert window.class_panel.explanations[role] is explanation  # the panel follows the selection
+        assert window.drawn[role] is window.pinned[role]
+    wave = tracks.selection_explanations["waveform"]
+    first = wave.sample_rate * start
+    pyramid = panes["waveform"].relevance
+    assert abs(pyramid.origin - first) <= 64 and len(pyramid) == len(wave.relevance)
+    np.testing.assert_array_equal(pyramid.values, wave.relevance)  # the selection's own relevance is drawn
+    assert pyramid.value(pyramid.origin - 1) is None  # ... and nothing of it before the selection
+    for name, role in (("spectrogram", "spectrogram"), ("waveform_tf", "waveform")):
+        overlay = panes[name].overlay.pyramid
+        shown = tracks.selection_explanations[role]
+        assert overlay.origin * shown.grid.framing.hop_length == pyramid.origin
+        np.testing.assert_allclose(overlay.image, 100 * shown.tf_shares(), rtol=1e-6)
+        assert "selection" in panes[name].plot.titleLabel.text
+    tracks.follow_cursor(recording.onsets[2] + 0.2)  # hovering elsewhere does not take the panel away
+    assert window.class_panel.explanations["spectrogram"] is tracks.selection_explanations["spectrogram"]
+    window.stack.set_cursor(recording.onsets[2] + 0.2)  # a click clears the selection: the recording is back
+    assert not window.pinned and not tracks.selection_explanations
+    shown = window.class_panel.explanations["spectrogram"]
+    assert shown.classes[shown.target] == recording.labels[2]  # the panel follows the window under the cursor
+    assert panes["waveform"].relevance is window.displays["waveform"].samples_pyramid
+    assert panes["spectrogram"].overlay.pyramid is window.displays["spectrogram"].tf_pyramid

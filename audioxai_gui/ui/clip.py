@@ -256,20 +256,35 @@ class ExplanationDisplay:
     note: str = ""  # what the map leaves out (relevance on silent samples), shown after the pane's title
 
 
+def snap_to_frames(seconds: float, grid) -> float:
+    """The frame boundary of ``grid`` nearest ``seconds``: a part of a clip explained on its own starting there
+    has its map's frames on the clip's frame grid (see ``prepare_display``'s ``start_s``)."""
+    hop = grid.framing.hop_length
+    return round(seconds * grid.sample_rate / hop) * hop / grid.sample_rate
+
+
 def prepare_display(
-    explanation, clip: Clip, cancelled: Callable[[], bool] = lambda: False, wait_for_image: bool = True
+    explanation,
+    clip: Clip,
+    cancelled: Callable[[], bool] = lambda: False,
+    wait_for_image: bool = True,
+    start_s: float = 0.0,
 ) -> ExplanationDisplay:
     """What drawing ``explanation`` needs. ``wait_for_image`` False (a long clip's partial result) takes the full
-    display spectrogram only if it is ready, so relevance is drawn without waiting for an hour's image."""
+    display spectrogram only if it is ready, so relevance is drawn without waiting for an hour's image.
+    ``start_s``: where on the clip the explained audio starts (a selection explained as one clip; a frame
+    boundary, ``snap_to_frames``): its maps are drawn there and nowhere else."""
     from ..explain.accounting import silent_note  # the engine is loaded by now
 
     samples = explanation.relevance if explanation.relevance.ndim == 1 else None
-    shares = (100 * explanation.tf_shares()).astype(np.float32)
+    shares = explanation.tf_shares()
+    shares *= 100  # tf_shares is a fresh array: scaled in place, no second copy of an hour's map
+    grid = explanation.grid
     return ExplanationDisplay(
         explanation,
-        clip.image(explanation.grid, cancelled) if wait_for_image else clip.images.get(explanation.grid),
+        clip.image(grid, cancelled) if wait_for_image else clip.images.get(grid),
         shares,
-        ColumnPyramid(shares, signed_absmax),
-        PeakPyramid(samples) if samples is not None else None,
+        ColumnPyramid(shares, signed_absmax, origin=round(start_s * grid.sample_rate / grid.framing.hop_length)),
+        PeakPyramid(samples, origin=round(start_s * explanation.sample_rate)) if samples is not None else None,
         silent_note(explanation),
     )

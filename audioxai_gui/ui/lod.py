@@ -33,8 +33,11 @@ def signed_absmax(blocks: np.ndarray, axis: int = -1) -> np.ndarray:
 class PeakPyramid:
     """Min/max envelopes of a 1-D signal at block sizes 4, 16, 64, ... (the Audacity summary idea)."""
 
-    def __init__(self, values: np.ndarray, min_blocks: int = 512):
+    def __init__(self, values: np.ndarray, min_blocks: int = 512, *, origin: int = 0):
+        """``origin``: the sample of a longer signal that values[0] stands for (a selection inside a recording);
+        ``envelope`` and ``value`` take and return positions on that longer signal."""
         self.values = np.asarray(values, dtype=np.float32)
+        self.origin = origin
         self.levels: list[tuple[int, np.ndarray, np.ndarray]] = []
         lows, highs, block = self.values, self.values, 1
         while lows.shape[-1] > min_blocks * PYRAMID_BASE:
@@ -57,7 +60,7 @@ class PeakPyramid:
         Raw samples (low == high) when the range is short enough, else the coarsest level with at least
         ``max_points`` blocks in range.
         """
-        start, stop = max(0, int(start)), min(len(self.values), int(stop))
+        start, stop = max(0, int(start) - self.origin), min(len(self.values), int(stop) - self.origin)
         if stop <= start:
             empty = np.zeros(0, np.float32)
             return empty, empty, empty
@@ -67,8 +70,13 @@ class PeakPyramid:
                 break
             block, lows, highs = level_block, level_lows, level_highs
         first, last = start // block, -(-stop // block)
-        x = (np.arange(first, last) * block + (block - 1) / 2.0).astype(np.float64)
+        x = (np.arange(first, last) * block + (block - 1) / 2.0 + self.origin).astype(np.float64)
         return x, lows[first:last], highs[first:last]
+
+    def value(self, position: int) -> float | None:
+        """The value at ``position`` (on the longer signal), None outside."""
+        local = int(position) - self.origin
+        return float(self.values[local]) if 0 <= local < len(self.values) else None
 
 
 class ColumnPyramid:
@@ -111,6 +119,8 @@ class ColumnPyramid:
         columns where the data has them; column j of the result starts at original column first_column + j * step."""
         start = max(0, (int(start) - self.origin) // self.stride)
         stop = min(self.image.shape[1], -(-(int(stop) - self.origin) // self.stride))
+        if stop <= 0 or start >= self.image.shape[1]:  # the range lies wholly before or after this map
+            return self.image[:, :0], self.origin, self.stride
         step, level = 1, self.image
         for level_step, level_image in self.levels:
             if (stop - start) / level_step < max_columns:

@@ -75,6 +75,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.backend: Backend | None = None
         self.clip = None
         self.displays: dict = dict.fromkeys(ROLES)  # role -> ExplanationDisplay
+        self.drawn: dict = {}  # role -> the ExplanationDisplay whose maps are on screen
+        self.pinned: dict = {}  # role -> a display an extension shows instead of the recording's (see draw_explanation)
         self.target_class: str | None = None
         self.composites: dict[str, str] = {}
         self.display = DisplaySettings()
@@ -400,6 +402,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._add_recent(clip.path)
         self.setWindowTitle(f"{shown_path(clip.path.name)} — AudioXAI")
         self.displays = dict.fromkeys(ROLES)
+        self.drawn, self.pinned = {}, {}
         self._scale_cache.clear()
         self.class_panel.clear()
         self.stack.panes["waveform"].set_audio(clip.peaks, clip.audio.sample_rate)
@@ -492,7 +495,26 @@ class MainWindow(QtWidgets.QMainWindow):
         self.displays[role] = display
         explanation = display.explanation
         self._show_progress(f"explain:{role}", 1.0)
-        self.class_panel.show_explanation(role, explanation)
+        if role not in self.pinned:
+            self.class_panel.show_explanation(role, explanation)
+            self.draw_explanation(role, display)
+        notes = "; ".join(explanation.notes)
+        self._timings[role] = explanation.seconds
+        self.timing_label.setText(
+            "explained in " + " · ".join(f"{r} {seconds:.2f} s" for r, seconds in self._timings.items())
+        )
+        if notes:
+            self.statusBar().showMessage(notes, 8000)
+        self.explanationShown.emit(role)
+        if all(self.displays.values()) and "explained" not in self._milestones:
+            self._milestone("explained")
+            QtCore.QTimer.singleShot(0, import_optional_modules)
+
+    def draw_explanation(self, role: str, display) -> None:
+        """Draw ``display``'s maps in the role's panes: the recording's, or one an extension pinned in its place
+        (``self.pinned``: a selection explained as one clip) until it unpins it and redraws the recording's."""
+        self.drawn[role] = display
+        explanation = display.explanation
         panes = self.stack.panes
         if role == "waveform":
             panes["waveform"].set_relevance(display.samples_pyramid, explanation.sample_rate)
@@ -506,17 +528,6 @@ class MainWindow(QtWidgets.QMainWindow):
         tf_pane.set_note(display.note)
         self._apply_pending_view()
         self.apply_display()
-        notes = "; ".join(explanation.notes)
-        self._timings[role] = explanation.seconds
-        self.timing_label.setText(
-            "explained in " + " · ".join(f"{r} {seconds:.2f} s" for r, seconds in self._timings.items())
-        )
-        if notes:
-            self.statusBar().showMessage(notes, 8000)
-        self.explanationShown.emit(role)
-        if all(self.displays.values()) and "explained" not in self._milestones:
-            self._milestone("explained")
-            QtCore.QTimer.singleShot(0, import_optional_modules)
 
     # --- user choices -----------------------------------------------------------------------
     def set_target(self, class_name: str | None) -> None:
@@ -538,13 +549,12 @@ class MainWindow(QtWidgets.QMainWindow):
         """Push the display settings and the relevance colour scales to every pane (no model runs)."""
         settings = self.display
         maps = {}
-        if self.displays["spectrogram"] is not None:
-            maps["spectrogram"] = self._scale(self.displays["spectrogram"].tf_shares)
-        if self.displays["waveform"] is not None:
-            maps["waveform_tf"] = self._scale(self.displays["waveform"].tf_shares)
-            self.stack.panes["waveform"].set_display(
-                settings, self._scale(self.displays["waveform"].explanation.relevance)
-            )
+        if self.drawn.get("spectrogram") is not None:
+            maps["spectrogram"] = self._scale(self.drawn["spectrogram"].tf_shares)
+        if self.drawn.get("waveform") is not None:
+            maps["waveform_tf"] = self._scale(self.drawn["waveform"].tf_shares)
+            samples_scale = self._scale(self.drawn["waveform"].explanation.relevance)
+            self.stack.panes["waveform"].set_display(settings, samples_scale)
         if settings.shared_scale and maps:
             maps = dict.fromkeys(maps, max(maps.values()))
         for pane in self.stack.spectrogram_panes():

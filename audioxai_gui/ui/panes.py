@@ -230,8 +230,8 @@ class WaveformPane(Pane):
         parts = [f"t = {seconds:.3f} s"]
         if self.peaks is not None and 0 <= seconds * self.rate < len(self.peaks):
             parts.append(f"amplitude = {self.peaks.values[int(seconds * self.rate)]:+.3f}")
-        if self.relevance is not None and 0 <= seconds * self.relevance_rate < len(self.relevance):
-            value = self.relevance.values[int(seconds * self.relevance_rate)]
+        value = self.relevance.value(int(seconds * self.relevance_rate)) if self.relevance is not None else None
+        if value is not None:
             parts.append(f"R(waveform model) = {format_relevance(value)}")
         return "   ".join(parts)
 
@@ -299,6 +299,9 @@ class _ImageLayer:
             return
         left, step = self._column_timing()
         image, first, stride = self.pyramid.view(*self.columns(t0, t1), columns)
+        if image.shape[1] == 0:  # a map of part of the clip (a selection's) lies outside the view
+            self.item.clear()
+            return
         image = self.mapping.apply(image if transform is None else transform(image))
         self.item.setImage(image, autoLevels=False)
         self.item.setRect(

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...explain.segments import EXPORT_FORMATS, SegmentRules, sound_mask, write_segments
 from ...glossary import tip
+from ..clip import prepare_display, snap_to_frames
 from ..time_axis import format_time
 from .model import ModelTrack, build_track, disagreements, next_time
 from .widget import TracksPlot
@@ -43,9 +44,11 @@ class TracksController(QtCore.QObject):
         self.marks: list[tuple[float, float]] = []
         self._sound: dict[int, np.ndarray] = {}
         self.selection_explanations: dict = {}
+        self._asked: tuple[float, float] | None = None
         window.clipShown.connect(self._open_clip)
         window.explanationShown.connect(self._explained)
         window.stack.cursorMoved.connect(self.follow_cursor)
+        window.stack.selectionChanged.connect(self._selection_changed)
         self.plot.time_viewbox.cursorClicked.connect(window.stack.set_cursor)
         window.stack.widget.scene().sigMouseMoved.connect(self._hover)
         self._build_menu()
@@ -126,8 +129,8 @@ class TracksController(QtCore.QObject):
         unexplained window, the whole recording's."""
         for role, track in self.tracks.items():
             display = self.window.displays.get(role)
-            if display is None or len(track.times) < 2:
-                continue
+            if display is None or len(track.times) < 2 or role in self.window.pinned:
+                continue  # a selection explained as one clip keeps the panel until it is unpinned
             index = track.window_at(seconds)
             if index is not None and track.has_sound[index]:
                 self.window.class_panel.show_explanation(role, window_view(display.explanation, index))
@@ -203,29 +206,65 @@ class TracksController(QtCore.QObject):
 
     # --- a selection as one clip ------------------------------------------------------------
     def explain_selection(self) -> None:
+        """Explain the selected time range with both models as one clip (one class: the chosen target, else the
+        selection's most probable); its maps are drawn over the selection in place of the recording's and the
+        class panel shows it, until the selection changes."""
         window, selection = self.window, self.window.stack.selection
         if selection is None or window.clip is None or window.backend is None:
             window.show_problem("Select a time range first (drag on a pane), then explain it")
             return
         clip, backend = window.clip, window.backend
-        start, end = selection.start, selection.end
+        grid = backend.models["spectrogram"].card.features
+        start = snap_to_frames(selection.start, grid)  # the selection's frames land on the recording's
+        end = selection.end
+        target_class = window.target_class
+        composites = dict(window.composites)
 
         def job(progress, cancelled):
-            results = {}
+            displays = {}
             for role, model in backend.models.items():
                 rate = model.card.sample_rate
                 samples = clip.samples_at(rate)[round(start * rate) : round(end * rate)]
-                results[role] = backend.engine.explain(
-                    model, samples, composite=window.composites.get(role), cancelled=cancelled
+                classes = model.card.classes
+                explanation = backend.engine.explain(
+                    model,
+                    samples,
+                    target=classes.index(target_class) if target_class in classes else None,
+                    composite=composites.get(role),
+                    grid=grid,
+                    cancelled=cancelled,
+                    target_mode="one_class",
                 )
-            return results
+                display = prepare_display(explanation, clip, cancelled, start_s=start)
+                span = f"{format_time(start, clip.duration)}–{format_time(end, clip.duration)}"
+                display.note = " · ".join(filter(None, [f"selection {span} explained as one clip", display.note]))
+                displays[role] = display
+            return displays
 
+        self._asked = (selection.start, selection.end)
         window.runner.submit("explain:selection", job, on_done=self._show_selection, on_failed=window.show_problem)
         window.statusBar().showMessage(f"explaining the selection {start:.3f}–{end:.3f} s as one clip…")
 
-    def _show_selection(self, results: dict) -> None:
-        self.selection_explanations = results
-        for role, explanation in results.items():
-            self.window.class_panel.show_explanation(role, explanation)
-        said = ", ".join(f"{role}: {e.classes[e.predicted]}" for role, e in results.items())
-        self.window.statusBar().showMessage(f"selection explained as one clip — {said}", 8000)
+    def _show_selection(self, displays: dict) -> None:
+        selection = self.window.stack.selection
+        if selection is None or (selection.start, selection.end) != self._asked:
+            return  # the selection changed (or went away) while it was explained
+        self.selection_explanations = {role: display.explanation for role, display in displays.items()}
+        for role, display in displays.items():
+            self.window.pinned[role] = display
+            self.window.draw_explanation(role, display)
+            self.window.class_panel.show_explanation(role, display.explanation)
+        said = ", ".join(f"{role}: {e.classes[e.target]}" for role, e in self.selection_explanations.items())
+        self.window.notify(f"selection explained as one clip — {said} (change the selection to go back)", "info")
+
+    def _selection_changed(self, selection) -> None:
+        """A new or cleared selection: the recording's maps and the panel's window-by-window view come back."""
+        if not self.window.pinned or (selection is not None and (selection.start, selection.end) == self._asked):
+            return  # the same selection again (panes re-set it when an axis changes)
+        self.window.pinned = {}
+        self.selection_explanations = {}
+        for role, display in self.window.displays.items():
+            if display is not None:
+                self.window.draw_explanation(role, display)
+                self.window.class_panel.show_explanation(role, display.explanation)
+        self.follow_cursor(self.window.stack.cursor_time)
