@@ -245,3 +245,42 @@ def test_a_long_clip_is_measured_in_its_loudest_window(toy_waveform):
     loud_start = np.zeros(3 * LENGTH, dtype=np.float32)
     loud_start[:500] = 0.5  # the loudest window starts at the clip's first sample
     assert toy_waveform.offset(loud_start) == 0 and np.count_nonzero(toy_waveform.window(loud_start)) == 500
+
+
+def test_curves_computed_once_per_distinct_input_equal_one_forward_per_step(toy_waveform, toy_spectrogram):
+    """Steps that differ only in inert regions (the zero padding around the evidence) share one forward pass;
+    every curve must equal the one from a forward pass per step."""
+    window = _template()
+    rng = np.random.default_rng(3)
+    for subject, domain in ((toy_waveform, "time"), (toy_spectrogram, "input"), (toy_waveform, "common")):
+        grid = region_grid(domain, subject, window, RegionSettings(), common_spec(toy_spectrogram), 0)
+        assert 0 < grid.inert.sum() < grid.n_regions
+        orders = [rng.permutation(grid.n_regions) for _ in range(3)]
+        curves = perturbation_curves(grid, orders, target=0, steps=5)
+        for row, order in enumerate(orders):
+            one_by_one = [toy_logit(subject, grid, mask) for mask in removal_masks(order, 5)]
+            np.testing.assert_allclose(curves.logit[row], one_by_one, rtol=1e-5, atol=1e-6)
+
+
+def toy_logit(subject, grid, mask) -> float:
+    return float(subject.logits(grid.inputs_without(mask[None]))[0, 0])
+
+
+def test_integrated_gradients_match_zennits_on_a_nonlinear_model(toy_spectrogram, noise_clip):
+    from audioxai_gui.explain.zennit_import import import_zennit
+
+    inputs = toy_spectrogram.inputs(toy_spectrogram.window(noise_clip)[None])
+    torch.manual_seed(0)
+    module = nn.Sequential(
+        nn.Conv2d(1, 2, 3, padding=1), nn.Tanh(), nn.Flatten(), nn.Linear(2 * inputs[0, 0].numel(), 2)
+    ).eval()
+    subject = Subject(LoadedModel(_card("spectrogram"), module, torch.device("cpu")))
+    ours = attribute("IntegratedGradients", subject, inputs, 0, (8, 8))
+    silence = subject.silence_value()
+    reference = import_zennit().attribution.IntegratedGradients(
+        module, baseline_fn=lambda x: torch.full_like(x, silence), n_iter=16
+    )
+    with reference:
+        _, expected = reference(inputs.clone().requires_grad_(True), torch.eye(2)[[0]])  # d logit 0, unweighted
+    assert np.abs(ours).max() > 0
+    np.testing.assert_allclose(ours, expected[0, 0].detach().numpy(), rtol=1e-3, atol=1e-6)

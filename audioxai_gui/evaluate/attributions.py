@@ -1,4 +1,5 @@
-"""Relevance maps by name: every LRP composite, gradient x input, integrated gradients and occlusion (all zennit).
+"""Relevance maps by name: every LRP composite and occlusion (zennit), gradient x input and integrated gradients
+(batched input gradients of the model's inference copy: one backward pass for all the path's points).
 
 Each attribution takes a subject, its input tensor (1, 1, ...) and the target class and returns the relevance
 of the input without batch and channel axes: (samples,) for a waveform model, (bands, frames) for a spectrogram
@@ -42,19 +43,29 @@ def _lrp(name: str) -> Attribution:
     return attribute
 
 
+def _input_gradients(subject: Subject, inputs: torch.Tensor, target: int) -> torch.Tensor:
+    """Gradient of the target logit for each input of a batch, on the model's inference copy (the same function,
+    so the same gradient, in one batched backward pass)."""
+    inputs = inputs.detach().to(subject.model.device).requires_grad_(True)
+    (gradient,) = torch.autograd.grad(subject.fast(inputs)[:, target].sum(), inputs)
+    return gradient.detach()
+
+
 def gradient_x_input(subject, inputs, target, region_shape) -> np.ndarray:
     """Plain gradient times input (equals LRP-0 on a ReLU network without biases)."""
-    gradient = _run(_attribution.Gradient(subject.model.module), subject, inputs, target)
-    return gradient * inputs[0, 0].cpu().numpy()
+    inputs = inputs.to(subject.model.device)
+    return (_input_gradients(subject, inputs, target) * inputs)[0, 0].cpu().numpy().astype(np.float64)
 
 
 def integrated_gradients(subject, inputs, target, region_shape) -> np.ndarray:
-    """Integrated gradients from silence (the input scale's silence value) to the input."""
-    silence = subject.silence_value()
-    attributor = _attribution.IntegratedGradients(
-        subject.model.module, baseline_fn=lambda x: torch.full_like(x, silence), n_iter=INTEGRATED_GRADIENT_STEPS
-    )
-    return _run(attributor, subject, inputs, target)
+    """Integrated gradients from silence (the input scale's silence value) to the input: the mean gradient at
+    INTEGRATED_GRADIENT_STEPS points of the straight path (the last one the input itself), times input - baseline."""
+    inputs = inputs[:1].to(subject.model.device)
+    baseline = torch.full_like(inputs, subject.silence_value())
+    alphas = torch.linspace(1 / INTEGRATED_GRADIENT_STEPS, 1, INTEGRATED_GRADIENT_STEPS, device=inputs.device)
+    path = baseline + alphas.reshape(-1, *[1] * (inputs.dim() - 1)) * (inputs - baseline)
+    gradient = _input_gradients(subject, path, target).mean(dim=0, keepdim=True)
+    return (gradient * (inputs - baseline))[0, 0].cpu().numpy().astype(np.float64)
 
 
 def occlusion(subject, inputs, target, region_shape) -> np.ndarray:

@@ -126,7 +126,11 @@ def evaluate_clip(subjects: dict[str, Subject], clip: Clip, settings: Settings, 
         inputs = subject.inputs(window[None])[:1, ...]
         clean = softmax(subject.logits(inputs))[0]
         target = clip.label if clip.label is not None else int(np.argmax(clean))
-        own_grid = region_grid(DOMAINS_OF_KIND[kind][0], subject, window, settings.regions, common, clip.seed)
+        grids = {
+            domain: region_grid(domain, subject, window, settings.regions, common, clip.seed)
+            for domain in DOMAINS_OF_KIND[kind]
+        }
+        own_grid = grids[DOMAINS_OF_KIND[kind][0]]
         maps = {
             name: attribute(name, subject, inputs, target, own_grid.block)
             for name in dict.fromkeys((*settings.attributions, subject.card.default_composite))
@@ -135,7 +139,7 @@ def evaluate_clip(subjects: dict[str, Subject], clip: Clip, settings: Settings, 
         common_maps[kind] = relevance_in_domain("common", subject, window, default_map, common)
         if "faithfulness" in settings.measures:
             check()
-            _faithfulness(result, kind, subject, window, maps, target, settings, common, clip.seed)
+            _faithfulness(result, kind, subject, window, maps, target, settings, common, grids, clip.seed)
         if "robustness" in settings.measures and clip.label is not None:
             _robustness(result, kind, subject, samples, clean, clip, settings)
         if "stability" in settings.measures:
@@ -159,9 +163,8 @@ def evaluate_clip(subjects: dict[str, Subject], clip: Clip, settings: Settings, 
     return result
 
 
-def _faithfulness(result, kind, subject, window, maps, target, settings, common, seed) -> None:
-    for domain in DOMAINS_OF_KIND[kind]:
-        grid = region_grid(domain, subject, window, settings.regions, common, seed)
+def _faithfulness(result, kind, subject, window, maps, target, settings, common, grids, seed) -> None:
+    for domain, grid in grids.items():
         rng = np.random.default_rng([seed, len(domain)])
         scored = {name: grid.pool(relevance_in_domain(domain, subject, window, maps[name], common)) for name in maps}
         scored = {name: scored[name] for name in settings.attributions}

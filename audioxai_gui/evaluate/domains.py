@@ -61,6 +61,11 @@ def _expand(removed: np.ndarray, shape: tuple[int, ...], block: tuple[int, ...])
     return flags[(slice(None), *(slice(0, n) for n in shape))]
 
 
+def _inert(changed: np.ndarray, block: tuple[int, ...]) -> np.ndarray:
+    """Regions where removal would change no element (``changed`` flags the elements it would change)."""
+    return _block_sums(changed.astype(np.float64), block) == 0
+
+
 def patch_block(shape: tuple[int, int], grid: tuple[int, int]) -> tuple[int, int]:
     return tuple(max(1, math.ceil(n / g)) for n, g in zip(shape, grid, strict=True))
 
@@ -73,6 +78,7 @@ class RegionGrid:
     shape: tuple[int, ...]  # the shape of the array regions are cut from
     block: tuple[int, ...]  # the shape of one region
     energy: np.ndarray  # (n_regions,) signal energy per region
+    inert: np.ndarray  # (n_regions,) bool: the region already holds what removal puts there (removing it is a no-op)
     # (batch, n_regions) bool -> the audio with those regions removed (domains of the signal: time, common) ...
     removed_audio: object = field(repr=False, default=None)
     # ... or -> the model inputs directly (the spectrogram model's own input domain)
@@ -129,7 +135,8 @@ def time_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, co
     def removed_audio(removed):
         return np.where(_expand(removed, shape, block), fill[None], window[None])
 
-    return RegionGrid(subject, shape, block, _block_sums(window.astype(np.float64) ** 2, block), removed_audio)
+    energy = _block_sums(window.astype(np.float64) ** 2, block)
+    return RegionGrid(subject, shape, block, energy, _inert(window != fill, block), removed_audio)
 
 
 def input_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, common: FeatureSpec, seed: int):
@@ -144,7 +151,8 @@ def input_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, c
         flags = torch.from_numpy(_expand(removed, shape, block))
         return torch.where(flags[:, None], torch.tensor(silence, dtype=inputs.dtype), inputs[None, None])
 
-    return RegionGrid(subject, shape, block, _block_sums(power, block), removed_inputs=removed_inputs)
+    inert = _inert(inputs.numpy() != silence, block)
+    return RegionGrid(subject, shape, block, _block_sums(power, block), inert, removed_inputs=removed_inputs)
 
 
 def common_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, common: FeatureSpec, seed: int):
@@ -159,7 +167,7 @@ def common_grid(subject: Subject, window: np.ndarray, settings: RegionSettings, 
         return istft(masked, framing, window.size).numpy()
 
     energy = _block_sums(spectrum.abs().square().numpy().astype(np.float64), block)
-    return RegionGrid(subject, shape, block, energy, removed_audio)
+    return RegionGrid(subject, shape, block, energy, _inert(spectrum.numpy() != 0, block), removed_audio)
 
 
 GRIDS = {"time": time_grid, "input": input_grid, "common": common_grid}

@@ -66,18 +66,16 @@ class Curves:
 
 
 def perturbation_curves(grid: RegionGrid, orders: list[np.ndarray], target: int, steps: int) -> Curves:
-    """Every order's curve from one batched forward pass (step 0, the clip itself, is computed once)."""
-    masks = np.concatenate([removal_masks(order, steps)[1:] for order in orders])
-    masks = np.concatenate([np.zeros((1, grid.n_regions), dtype=bool), masks])
-    logits = grid.subject.logits(grid.inputs_without(masks))
-    target_logit = logits[:, target]
-    target_probability = softmax(logits)[:, target]
+    """Every order's curve from one batched forward pass.
 
-    def per_order(values):
-        rest = values[1:].reshape(len(orders), steps)
-        return np.concatenate([np.full((len(orders), 1), values[0]), rest], axis=1)
-
-    return Curves(per_order(target_logit), per_order(target_probability))
+    Only distinct inputs are computed: removing an inert region (one that already holds what removal puts there,
+    such as the zero padding of a short clip) changes nothing, so a step that differs from another only in inert
+    regions, like step 0 of every order or the last step of all, reuses its result."""
+    masks = np.concatenate([removal_masks(order, steps) for order in orders]) & ~grid.inert[None, :]
+    distinct, inverse = np.unique(masks, axis=0, return_inverse=True)
+    logits = grid.subject.logits(grid.inputs_without(distinct))[inverse.reshape(-1)]
+    shape = (len(orders), steps + 1)
+    return Curves(logits[:, target].reshape(shape), softmax(logits)[:, target].reshape(shape))
 
 
 def aopc(curve: np.ndarray) -> float:
