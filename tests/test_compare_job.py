@@ -162,3 +162,34 @@ def test_compare_command_names_a_bad_data_set_and_option(tmp_path, capsys):
     assert "no such folder or file" in capsys.readouterr().err
     assert main(["compare", "fsdd-test", "--out", str(tmp_path / "o"), "--patches", "big"]) == 2
     assert "--patches must look like 16x16" in capsys.readouterr().err
+
+
+def test_progress_bar_counts_up_with_rate_and_time_left():
+    import io
+
+    from audioxai_gui.evaluate.job import Progress
+
+    now = [0.0]
+    stream = io.StringIO()
+    progress = Progress(10, stream, clock=lambda: now[0])
+    progress.resume(2)  # a shard saved by an earlier run
+    for clips in (4, 1, 3):
+        now[0] += 2.0
+        progress.advance(clips)
+    lines = stream.getvalue().splitlines()
+    done = [int(line.split("] ")[1].split("/")[0]) for line in lines]
+    assert done == [6, 7, 10] and all(line.count("#") <= 30 for line in lines)
+    assert "(2 resumed)" in lines[0] and "2.00 clips/s" in lines[0] and "0:02 left" in lines[0]
+    assert "1.33 clips/s" in lines[-1] and "0:00 left" in lines[-1] and "#" * 30 in lines[-1]
+
+
+def test_a_job_reports_its_progress_up_to_every_clip(pair, clip_folder, tmp_path):
+    import io
+
+    from audioxai_gui.evaluate.job import Progress
+
+    refs = from_folder(clip_folder)[:3]
+    stream = io.StringIO()
+    run_job(pair, refs, TINY, tmp_path / "p", shard_size=2, progress=Progress(len(refs), stream))
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and lines[-1].split("] ")[1].startswith("3/3 clips")

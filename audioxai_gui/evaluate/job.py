@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -124,24 +125,56 @@ def shards_of(refs: list[ClipRef], size: int = SHARD_SIZE) -> list[list[ClipRef]
 
 
 class Progress:
-    """One line per finished shard: clips done, rate and estimated time left."""
+    """A progress bar: clips done of all, rate and time left, updated as each shard finishes (in any order, so it
+    works the same for Dask). On a terminal it rewrites one line; into a log it writes a line per update.
 
-    def __init__(self, total_clips: int, stream=None):
-        self.total, self.done, self.started = total_clips, 0, time.perf_counter()
+    The bar never goes backwards: resumed shards count as done from the start, and a shard is counted when its
+    result is saved, once (a shard Dask runs again after losing a worker is saved, and counted, once). The rate
+    and time left are from the clips measured in this run only."""
+
+    def __init__(self, total_clips: int, stream=None, clock=time.perf_counter):
+        self.total, self.done, self.resumed = total_clips, 0, 0
         self.stream = stream if stream is not None else sys.stderr
+        self.clock, self.started = clock, clock()
+        self.in_place = bool(getattr(self.stream, "isatty", lambda: False)())
 
-    def advance(self, clips: int, resumed: bool = False) -> None:
+    def resume(self, clips: int) -> None:
+        """Clips of shards saved by an earlier run (before any is measured)."""
         self.done += clips
-        if resumed:
-            self.total -= clips
-            self.done -= clips
-            return
-        elapsed = time.perf_counter() - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - self.done) / rate if rate > 0 else float("inf")
-        eta = f"{left:.0f} s" if left != float("inf") else "?"
-        bar = "#" * round(20 * self.done / max(self.total, 1))
-        print(f"[{bar:<20}] {self.done}/{self.total} clips, {rate:.2f} clips/s, ETA {eta}", file=self.stream)
+        self.resumed += clips
+        self.started = self.clock()
+
+    def advance(self, clips: int) -> None:
+        self.done = min(self.total, self.done + clips)
+        self.show()
+
+    def line(self) -> str:
+        measured, elapsed = self.done - self.resumed, self.clock() - self.started
+        rate = measured / elapsed if elapsed > 0 and measured > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else math.inf
+        filled = round(30 * self.done / max(self.total, 1))
+        resumed = f" ({self.resumed} resumed)" if self.resumed else ""
+        return (
+            f"[{'#' * filled:<30}] {self.done}/{self.total} clips{resumed}, {rate:.2f} clips/s, "
+            f"{_duration(elapsed)} elapsed, {_duration(left)} left"
+        )
+
+    def show(self) -> None:
+        if self.in_place:
+            print("\r" + self.line(), end="", file=self.stream, flush=True)
+        else:
+            print(self.line(), file=self.stream, flush=True)
+
+    def finish(self) -> None:
+        if self.in_place:
+            print(file=self.stream, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}:{seconds:02d}" if minutes < 60 else f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
 
 
 def run_in_process(pair: Pair, shards, settings: Settings, pending: list[int], maps_folder: str | None):
@@ -195,7 +228,7 @@ def run_job(
     pending = []
     for index, path in enumerate(paths):
         if path.is_file():
-            progress.advance(len(shards[index]), resumed=True)
+            progress.resume(len(shards[index]))
         else:
             pending.append(index)
     maps_folder = str(out / "maps") if settings.keep_maps else None
@@ -204,6 +237,7 @@ def run_job(
         progress.advance(len(shards[index]))
         if on_shard is not None:
             on_shard(index)
+    progress.finish()
     return _merge(paths, out, len(shards) - len(pending), len(pending))
 
 
