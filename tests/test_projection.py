@@ -253,3 +253,19 @@ def test_unsupported_pad_mode_is_named():
     spec = FeatureSpec(framing=Framing(pad_mode="mirror"))
     with pytest.raises(ValueError, match="unsupported pad_mode 'mirror'"):
         project_relevance(np.ones(1000), np.ones(1000), spec)
+
+
+@pytest.mark.parametrize("kind", ["stft_db", "mel_db"])
+def test_chunked_frames_give_the_same_map(monkeypatch, kind):
+    """An hour is projected a chunk of frames at a time (bounded memory): chunk edges change no value."""
+    from audioxai_gui.explain import projection
+
+    spec = FeatureSpec(sample_rate=8000, framing=Framing(n_fft=256, hop_length=64), kind=kind, n_mels=32)
+    rng = np.random.default_rng(3)
+    signal = rng.standard_normal(8000).astype(np.float32)
+    relevance = rng.standard_normal((2, 8000)).astype(np.float32)
+    whole = project(signal, relevance, spec)
+    monkeypatch.setattr(projection, "CHUNK_FRAMES", 7)  # many chunks, none aligned with anything
+    chunked = project(signal, relevance, spec)
+    np.testing.assert_allclose(chunked.tf, whole.tf, rtol=1e-5, atol=1e-7)
+    assert chunked.tf.shape == whole.tf.shape == (2, spec.n_bands, 126)

@@ -56,6 +56,8 @@ from ..features.spectrogram import FeatureSpec
 # torch.istft refuses windows whose square envelope falls below this (NOLA); we drop those samples.
 ENVELOPE_FLOOR = 1e-11
 
+# Frames projected at once (see _project_frames): bounds the spectra of a long clip to a few megabytes.
+CHUNK_FRAMES = 8192
 # The silence stabiliser, relative to the clip's RMS: a sample this far below the level (-40 dB) gives
 # half its relevance to the map and half to the silent track. Lower values leave more cancelling +/- bins
 # around near-zero samples of Flat/ZBox maps (benchmarks/bench_conservation.py measures both).
@@ -118,13 +120,29 @@ def project(signal, relevance, spec: FeatureSpec, silence_level: float = SILENCE
     ratio = q * signal
 
     window = framing.window_array().astype(signal.dtype)
-    spectrum = _frame_spectra(_pad(signal, pad, signal_pad_mode), window, framing.hop_length)
-    ratio_spectrum = _frame_spectra(_pad(ratio, pad, "constant"), window, framing.hop_length)
-    cross = np.multiply(spectrum, np.conjugate(ratio_spectrum, out=ratio_spectrum), out=ratio_spectrum)
-    per_bin = np.multiply(cross.real, _fold_scale(framing).astype(signal.dtype)[:, None])
+    tf = _project_frames(_pad(signal, pad, signal_pad_mode), _pad(ratio, pad, "constant"), window, n_frames, spec)
     silent_per_frame = _framed_dot(_pad(q, pad, "constant"), np.square(window), framing.hop_length, n_frames)
     silent_frames = silent_per_frame * stabiliser_sq
-    return Projection(_BAND_PROJECTIONS[spec.kind](per_bin, spec), silent_frames, silent_share)
+    return Projection(tf, silent_frames, silent_share)
+
+
+def _project_frames(padded: np.ndarray, padded_ratio: np.ndarray, window: np.ndarray, n_frames: int, spec):
+    """f_k / N_fft Re(Y conj STFT(r~)) on the grid's rows, CHUNK_FRAMES frames at a time: the frames of an hour
+    (and their spectra) would need gigabytes at once, a chunk a few megabytes; each frame's value is the same."""
+    hop, n_fft = spec.framing.hop_length, len(window)
+    fold = _fold_scale(spec.framing).astype(padded.dtype)[:, None]
+    out = None
+    for first in range(0, n_frames, CHUNK_FRAMES):
+        stop = min(n_frames, first + CHUNK_FRAMES)
+        span = slice(first * hop, (stop - 1) * hop + n_fft)
+        spectrum = _frame_spectra(padded[..., span], window, hop)
+        ratio_spectrum = _frame_spectra(padded_ratio[..., span], window, hop)
+        cross = np.multiply(spectrum, np.conjugate(ratio_spectrum, out=ratio_spectrum), out=ratio_spectrum)
+        rows = _BAND_PROJECTIONS[spec.kind](np.multiply(cross.real, fold), spec)
+        if out is None:
+            out = np.empty((*rows.shape[:-1], n_frames), dtype=rows.dtype)
+        out[..., first:stop] = rows
+    return out
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
