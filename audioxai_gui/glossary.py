@@ -189,6 +189,13 @@ TERMS: dict[str, Term] = {
         "Analysed at once when a sound began: analyses the onset trigger started between two regular hops. "
         "Input dropouts / lost samples: audio the sound card could not deliver in time.",
     ),
+    "live_gate": Term(
+        "Energy gate",
+        "Silence is not a class: a window whose loudest 10 ms stays less than 10 dB above the tracked noise floor "
+        "(the level of the quiet between sounds), or below the dBFS value set here, is not analysed, and the "
+        "tracks and the class panel say 'no sound' there. A window louder than -40 dBFS always counts as sound. "
+        "On by default; switch it off to see what the models say about the quiet too.",
+    ),
     "live_onset": Term(
         "Onset trigger",
         "Analyse at once when a sound starts ('at an onset') instead of waiting for the next regular step (hop).",
@@ -339,7 +346,7 @@ GUIDE: list[tuple[str, list[str]]] = [
         "Long recordings",
         ["prediction_tracks", "each_window", "sound_events", "disagreement", "explain_selection", "resume"],
     ),
-    ("Live microphone", ["live_counters", "live_onset"]),
+    ("Live microphone", ["live_counters", "live_gate", "live_onset"]),
     (
         "How faithful is an explanation? (Evaluate menu)",
         ["faithfulness", "perturbation_curve", "aopc", "remove_top", "ranked_by"],

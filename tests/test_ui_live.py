@@ -15,7 +15,9 @@ from audioxai_gui.features import spectrogram_db
 from audioxai_gui.live.capture import CaptureError, InputDevice
 from audioxai_gui.live.ringbuffer import RingBuffer
 from audioxai_gui.live.scheduler import rms_dbfs
-from audioxai_gui.ui.live.history import ScrollingHistory, place_on_timeline
+from audioxai_gui.ui.live.history import ScrollingHistory
+from audioxai_gui.ui.live.trail import paste
+from audioxai_gui.ui.tracks.model import NO_SOUND
 from tests.ui_support import TIMEOUT_MS, make_backend, new_window
 
 CAPTURE_RATE = 16000  # not the models' 8 kHz, so every path resamples
@@ -125,12 +127,17 @@ def test_scrolling_spectrogram_equals_the_spectrogram_of_the_whole_history(rando
     assert history.start_seconds == pytest.approx((shifted - len(history.samples)) / grid.sample_rate)
 
 
-def test_place_on_timeline_cuts_what_falls_outside():
+def test_paste_cuts_what_falls_outside():
     values = np.arange(1, 6, dtype=np.float32)
-    np.testing.assert_array_equal(place_on_timeline(values, 1.0, 2.0, 6.0), [0, 0, 1, 2, 3, 4])
-    np.testing.assert_array_equal(place_on_timeline(values, 1.0, -3.0, 4.0), [4, 5, 0, 0])
-    image = place_on_timeline(np.ones((2, 3)), 0.5, 1.0, 3.0)
-    assert image.shape == (2, 6) and image[:, 2:5].all() and not image[:, [0, 1, 5]].any()
+    timeline = np.zeros(6, np.float32)
+    paste(timeline, values, 1.0, 2.0)
+    np.testing.assert_array_equal(timeline, [0, 0, 1, 2, 3, 4])
+    timeline = np.full(4, 9, np.float32)
+    paste(timeline, values, 1.0, -3.0)
+    np.testing.assert_array_equal(timeline, [4, 5, 9, 9])  # what is not covered keeps its older value
+    image = np.zeros((2, 6), np.float32)
+    paste(image, np.ones((2, 3)), 0.5, 1.0)
+    assert image[:, 2:5].all() and not image[:, [0, 1, 5]].any()
 
 
 # ---------------------------------------------------------------- the controller on the window
@@ -152,16 +159,26 @@ def test_ctrl_r_starts_live_mode_and_every_hop_is_analysed_by_both_models(qtbot,
     assert result.request.end_seconds == pytest.approx(1.25)
     assert set(result.explanations) == {"waveform", "spectrogram"}
     assert live.panel.classes.explanations["spectrogram"] is result.explanations["spectrogram"]
-    assert all(len(lane) == 2 for lane in live.panel.history.lanes.values())
-    # The relevance sits at the newest second of the 5 s view (the stream is 1.25 s old: right-aligned).
+    assert all(track.done.sum() == 2 and track.has_sound[track.done].all() for track in live.view.tracks)
+    # Both windows' relevance is on screen (a trail): the stream is 1.25 s old, so in the 5 s view the first
+    # window (stream 0..1 s) sits at 3.75..4.75 s and the second (0.25..1.25 s) at 4..5 s, newer over older.
     waveform_pane = live.view.stack.panes["waveform"]
     relevance_seconds = np.flatnonzero(waveform_pane.relevance.values) / waveform_pane.relevance_rate
-    assert relevance_seconds.min() >= 4.0 - 0.01 and relevance_seconds.max() <= 5.0
+    oldest = relevance_seconds.min()
+    assert 3.75 - 0.01 <= oldest < 4.0 - 0.05 and relevance_seconds.max() <= 5.0  # the first window's stays
     overlay = live.view.stack.panes["spectrogram"].overlay.pyramid.image
     hop_seconds = 64 / 8000
     columns = np.flatnonzero(np.abs(overlay).sum(axis=0)) * hop_seconds
-    assert columns.min() >= 4.0 - 2 * hop_seconds and columns.max() <= 5.0
+    assert 3.75 - 2 * hop_seconds <= columns.min() < 4.0 - 0.05 and columns.max() <= 5.0
     assert "analysed 2" in live.panel.counters.text()
+    # The trail scrolls with the spectrogram: 1 s later the first window sits 1 s further left.
+    live.pipeline.settings.gate_enabled = False
+    feed(live, np.zeros(CAPTURE_RATE // 4, np.float32))
+    wait_results(qtbot, live, 3)
+    for _ in range(3):
+        feed(live, np.zeros(CAPTURE_RATE // 4, np.float32))
+    relevance_seconds = np.flatnonzero(waveform_pane.relevance.values) / waveform_pane.relevance_rate
+    assert relevance_seconds.min() == pytest.approx(oldest - 1.0, abs=0.05)  # (the resampler delays a little)
 
 
 def test_a_slow_engine_drops_the_oldest_windows_and_analyses_the_newest(qtbot, window):
@@ -188,7 +205,10 @@ def test_the_energy_gate_skips_quiet_windows(qtbot, window):
     live.start()
     feed(live, tone(0.5, amplitude=0.001))  # about -63 dBFS
     assert live.pipeline.gated == 1 and live.pipeline.analyser.scheduler.submitted == 0
-    assert [p.class_name for p in live.panel.history.lanes["waveform"]] == ["no sound"]  # not a class
+    for track in live.view.tracks:  # silence is not a class
+        assert [int(c) for c in track.top[track.done]] == [NO_SOUND]
+        assert track.label_at(track.centres[track.done][0]) == "no sound"
+    assert live.panel.classes.agreement.text().startswith("no sound")
     feed(live, tone(0.25, amplitude=0.9))  # the window's RMS rises above -30 dBFS: an onset, analysed at once
     assert live.pipeline.analyser.scheduler.submitted == 1 and live.pipeline.onset_analyses == 1
     live.panel.gate_enabled.setChecked(False)  # applies while running
@@ -196,9 +216,22 @@ def test_the_energy_gate_skips_quiet_windows(qtbot, window):
     assert live.pipeline.analyser.scheduler.submitted == 2 and live.pipeline.gated == 1
 
 
+def test_the_gate_is_on_by_default_and_follows_the_noise_floor(qtbot, window):
+    live = window.extensions["live"]
+    assert live.panel.gate_enabled.isChecked()
+    live.start()
+    feed(live, tone(2.0, amplitude=0.003))  # steady room noise at about -53 dBFS: the floor settles on it
+    assert live.pipeline.gated >= 1 and live.pipeline.analyser.scheduler.submitted == 0
+    floor = live.pipeline._onsets.floor_db
+    assert floor == pytest.approx(-53.5, abs=1.0) and live.pipeline.gate_threshold() == pytest.approx(floor + 10)
+    feed(live, tone(0.25, amplitude=0.03))  # 20 dB over the noise (yet below -40 dBFS): a sound
+    assert live.pipeline.analyser.scheduler.submitted == 1
+
+
 def test_a_sound_starting_is_analysed_at_once_and_the_hops_continue_from_it(qtbot, window):
     live = window.extensions["live"]
     assert live.panel.onset_trigger.isChecked()
+    live.panel.gate_enabled.setChecked(False)  # the hop over silence at 0.3 s is analysed too
     live.start()
     analyser, window_ends = live.pipeline.analyser, []
     submit = analyser.submit

@@ -45,6 +45,11 @@ class OnsetDetector:
         self._floor_db: float | None = None
         self._onset_db: float | None = None  # level of the block that fired the last onset; None while quiet
 
+    @property
+    def floor_db(self) -> float | None:
+        """The tracked noise floor (dBFS; None before the first block): the energy gate is relative to it."""
+        return self._floor_db
+
     def push(self, samples: np.ndarray, gate_dbfs: float | None = None) -> list[int]:
         """Consume ``samples``; return the start (in samples pushed so far) of each block that is an onset.
 

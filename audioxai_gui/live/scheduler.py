@@ -105,6 +105,22 @@ def short_term_dbfs(samples: np.ndarray, block: int) -> float:
     return max(rms_dbfs(chunk) for chunk in blocks)
 
 
+GATE_ABOVE_FLOOR_DB = 10.0
+"""With the gate on, a window is sound when its loudest block rises this far above the tracked noise floor (ten
+times the power: the onset detector's rise); quieter windows show "no sound" instead of a class."""
+GATE_ALWAYS_SOUND_DBFS = -40.0
+"""A window this loud is sound whatever the floor: a stream that starts loud (or a steady sound that has lifted
+the floor, such as rain) must not be called silence."""
+
+
+def gate_threshold_db(gate_dbfs: float, floor_db: float | None) -> float:
+    """The level a window's loudest block must reach to be analysed: ``GATE_ABOVE_FLOOR_DB`` over the noise floor
+    (capped at ``GATE_ALWAYS_SOUND_DBFS``), and never below the user's absolute gate ``gate_dbfs``."""
+    if floor_db is None:
+        return gate_dbfs
+    return max(gate_dbfs, min(floor_db + GATE_ABOVE_FLOOR_DB, GATE_ALWAYS_SOUND_DBFS))
+
+
 def should_analyse(samples: np.ndarray, threshold_db: float, block: int) -> bool:
     """Energy gate: analyse a window whose loudest ``block`` reaches ``threshold_db`` dBFS (silence explains
     nothing). The whole window's level would keep a quiet word's onset gated until most of it had arrived."""

@@ -23,6 +23,7 @@ from .panel import LivePanel
 from .pipeline import LivePipeline, LiveSettingsError
 
 TICK_MS = 40
+NO_SOUND_TEXT = "no sound (quieter than the gate)"
 FREEZE_PREFIX = "live-"
 FREEZE_FOLDER_PREFIX = "audioxai-live-"  # + "<process id>-<random>" in the temporary folder
 
@@ -128,8 +129,7 @@ class LiveController(QtCore.QObject):
         self.pipeline = pipeline
         self.latest_result = None
         self._enter_live_layout()
-        self.view.reset(pipeline.history)
-        self.panel.history.clear(settings.view_seconds)
+        self.view.reset(pipeline.history, backend.models, settings.hop_seconds)
         for role in ROLES:
             self.panel.classes.show_explanation(role, None)
         self.panel.classes.agreement.setText("Listening…")
@@ -226,13 +226,14 @@ class LiveController(QtCore.QObject):
             self.window.show_problem(f"Live mode stopped: {update.error}", dialog=not _headless())
             return
         for seconds in update.silent:
-            self.panel.history.add_silence(seconds)
+            self.view.trail.add_silence(seconds)
         for result in update.results:
-            self.panel.history.add_result(result)
+            self.view.trail.add_result(result)
         if update.results:
             self._show_result(update.results[-1])
+        if update.silent and max(update.silent) > self.view.trail.latest.end_seconds - 1e-9:
+            self._show_no_sound()
         self.view.refresh()
-        self.panel.history.set_now(pipeline.stream_seconds)
         self.panel.show_level(pipeline.capture.level_dbfs())
         self.panel.counters.setText(self._counters_text(pipeline))
 
@@ -241,6 +242,12 @@ class LiveController(QtCore.QObject):
         for role, explanation in result.explanations.items():
             self.panel.classes.show_explanation(role, explanation)
         self.view.set_result(result, self.window.display)
+
+    def _show_no_sound(self) -> None:
+        """The newest hop was gated as quiet: the panel says so instead of showing the last class."""
+        for role in ROLES:
+            self.panel.classes.show_explanation(role, None)
+        self.panel.classes.agreement.setText(NO_SOUND_TEXT)
 
     def _counters_text(self, pipeline: LivePipeline) -> str:
         analyser, capture = pipeline.analyser, pipeline.capture

@@ -14,22 +14,6 @@ from dataclasses import replace
 import numpy as np
 
 
-def place_on_timeline(values: np.ndarray, step_seconds: float, start_seconds: float, view_seconds: float) -> np.ndarray:
-    """``values`` (last axis in steps of ``step_seconds``) put at ``start_seconds`` on a zero timeline.
-
-    The timeline covers [0, view_seconds); what falls outside is cut off. Zeros draw as nothing in the
-    relevance overlays, so one window's relevance shows at its place in the scrolling view.
-    """
-    values = np.asarray(values, dtype=np.float32)
-    n_steps = round(view_seconds / step_seconds)
-    timeline = np.zeros((*values.shape[:-1], n_steps), dtype=np.float32)
-    first = round(start_seconds / step_seconds)
-    low, high = max(first, 0), min(first + values.shape[-1], n_steps)
-    if high > low:
-        timeline[..., low:high] = values[..., low - first : high - first]
-    return timeline
-
-
 class ScrollingHistory:
     """The newest ``seconds`` of a stream resampled to ``grid.sample_rate``, with its dB spectrogram on ``grid``."""
 

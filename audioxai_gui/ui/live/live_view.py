@@ -1,7 +1,9 @@
 """The scrolling live panes: the analysis window's PaneStack, fed from the ScrollingHistory every tick.
 
 Time on the panes runs 0..N over the history; the bottom axes label it as seconds before now, so the
-right edge is always "now". Each model's relevance is drawn where its latest window sits in the history.
+right edge is always "now". Every analysed window's relevance stays where its window sits and scrolls left
+with the spectrogram (the trail, ui/live/trail.py); the prediction tracks under the waveform are the analysis
+view's, one slot per hop.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import pyqtgraph as pg
 from .. import colormaps
 from ..lod import ColumnPyramid, PeakPyramid, signed_absmax
 from ..pane_stack import PaneStack
-from .history import place_on_timeline
+from ..tracks.widget import TracksPlot
+from .trail import LiveTrail, as_shares
 
 TF_PANE_OF_ROLE = {"spectrogram": "spectrogram", "waveform": "waveform_tf"}
 
@@ -29,7 +32,8 @@ class SecondsAgoAxis(pg.AxisItem):
 
 
 class LiveView:
-    """The three panes of the analysis window on a scrolling history, with the latest relevance overlays."""
+    """The three panes of the analysis window on a scrolling history, with every window's relevance and the
+    prediction tracks."""
 
     def __init__(self):
         self.stack = PaneStack()
@@ -41,47 +45,68 @@ class LiveView:
             pane.plot.setAxisItems({"bottom": axis})
             pane.plot.setLabel("bottom", "seconds before now")
             self.axes[name] = axis
-        self.result = None
+        self.tracks_plot = TracksPlot(self.stack.time_view)
+        self.stack.add_row_below("waveform", self.tracks_plot)
+        self.trail: LiveTrail | None = None
+        self.tracks: list = []
         self._history = None
+        self._models: dict = {}
 
-    def reset(self, history) -> None:
-        """A new session: show all of its history and forget the previous overlays."""
-        self._history, self.result = history, None
+    def reset(self, history, models: dict, hop_seconds: float) -> None:
+        """A new session: show all of its history and forget the previous session's windows."""
+        self._history, self._models = history, dict(models)
+        self.trail = LiveTrail(
+            {role: model.card.classes for role, model in models.items()}, history.seconds, hop_seconds
+        )
         self.stack.set_duration(history.seconds)
         for axis in self.axes.values():
             axis.span = history.seconds
         for pane in self.stack.spectrogram_panes():
             pane.set_spectrogram(ColumnPyramid(history.db, np.max), history.grid, self._levels())
             pane.set_relevance(None, None)
+        self.tracks_plot.set_tracks([], [], history.seconds)
 
     def release(self) -> None:
-        """The session ended: drop the history (and its resampler) and the last result."""
-        self._history, self.result = None, None
+        """The session ended: drop the history (and its resampler) and the trail."""
+        self._history, self.trail, self._models = None, None, {}
+
+    @property
+    def result(self):
+        """The newest analysis on screen (None before the first)."""
+        analysed = [entry.result for entry in self.trail.entries if entry.result is not None] if self.trail else []
+        return analysed[-1] if analysed else None
 
     def set_result(self, result, display_settings) -> None:
-        """Newest analysis: its colour scales and the display settings go to the panes now, pixels each tick."""
-        self.result = result
+        """Newest analysis: the colour scales follow its maps (as shares of its own |relevance|, like the trail)."""
         explanations = result.explanations
         waveform_scale = colormaps.relevance_scale(
-            explanations["waveform"].relevance, display_settings.sign_filter, display_settings.clip_percentile
+            as_shares(explanations["waveform"].relevance),
+            display_settings.sign_filter,
+            display_settings.clip_percentile,
         )
         self.stack.panes["waveform"].set_display(display_settings, waveform_scale)
         for role, pane_name in TF_PANE_OF_ROLE.items():
             scale = colormaps.relevance_scale(
-                explanations[role].tf_relevance, display_settings.sign_filter, display_settings.clip_percentile
+                as_shares(explanations[role].tf_relevance),
+                display_settings.sign_filter,
+                display_settings.clip_percentile,
             )
             self.stack.panes[pane_name].set_display(display_settings, scale)
 
     def refresh(self) -> None:
-        """Redraw from the history (called every tick): new audio, overlays moved left with time."""
+        """Redraw from the history (called every tick): new audio, every window's relevance moved left with time."""
         history = self._history
         waveform = self.stack.panes["waveform"]
         waveform.set_audio(PeakPyramid(history.samples), history.rate)
         for pane in self.stack.spectrogram_panes():
             pane.background.set_data(ColumnPyramid(history.db, np.max), history.grid, pane.frequency_scale)
             pane.background.item.setLevels(self._levels())
+        start = history.start_seconds
+        self.trail.forget_before(start)
         if self.result is not None:
             self._place_overlays(history)
+        self.tracks, marks = self.trail.tracks(start)
+        self.tracks_plot.set_tracks(self.tracks, marks, history.seconds)
         for pane in self.stack.spectrogram_panes():
             pane.redraw()
 
@@ -91,16 +116,12 @@ class LiveView:
         return floor, max(float(self._history.db.max()), floor + 40.0)
 
     def _place_overlays(self, history) -> None:
-        result, view_seconds = self.result, history.seconds
-        waveform_explanation = result.explanations["waveform"]
-        start = result.window_start_seconds("waveform") - history.start_seconds
-        rate = waveform_explanation.sample_rate
-        samples = place_on_timeline(waveform_explanation.relevance, 1 / rate, start, view_seconds)
+        start = history.start_seconds
+        rate = self._models["waveform"].card.sample_rate
+        samples = self.trail.samples_relevance("waveform", rate, start)
         self.stack.panes["waveform"].set_relevance(PeakPyramid(samples), rate)
         for role, pane_name in TF_PANE_OF_ROLE.items():
-            explanation = result.explanations[role]
-            grid = explanation.grid
-            start = result.window_start_seconds(role) - history.start_seconds
-            step = grid.framing.hop_length / grid.sample_rate
-            image = place_on_timeline(explanation.tf_relevance, step, start, view_seconds)
+            grid = self.result.explanations[role].grid
+            n_columns = round(history.seconds * grid.sample_rate / grid.framing.hop_length)
+            image = self.trail.map_relevance(role, grid, n_columns, start)
             self.stack.panes[pane_name].set_relevance(ColumnPyramid(image, signed_absmax), grid)

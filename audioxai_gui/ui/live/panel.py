@@ -1,4 +1,5 @@
-"""The Live dock: input device, live settings, level meter, counters, both models' classes and their history."""
+"""The Live dock: input device, live settings, level meter, counters and both models' classes (their history is
+the prediction tracks under the live waveform)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from PySide6 import QtCore, QtWidgets
 from ...glossary import tip
 from ...live.scheduler import SILENCE_FLOOR_DBFS
 from ..class_panel import ClassPanel
-from .history_strip import HistoryStrip
 from .pipeline import HOP_SECONDS_RANGE, VIEW_SECONDS_RANGE, LiveSettings
 
 METER_FLOOR_DBFS = -60.0
@@ -35,9 +35,9 @@ class LivePanel(QtWidgets.QWidget):
         form.addRow("Input", device_row)
         self.view_seconds = self._spin(*VIEW_SECONDS_RANGE, 1.0, " s", "Seconds of history the scrolling view shows")
         self.hop_seconds = self._spin(*HOP_SECONDS_RANGE, 0.05, " s", "A new window is analysed this often")
-        self.gate_enabled = QtWidgets.QCheckBox("skip windows below")
-        self.gate_enabled.setToolTip("Energy gate: quiet windows are not analysed (relevance of silence is noise)")
-        self.gate_dbfs = self._spin(-120.0, 0.0, 1.0, " dBFS", "Gate threshold (RMS level of the window)")
+        self.gate_enabled = QtWidgets.QCheckBox("floor + 10 dB, at least")
+        self.gate_enabled.setToolTip(tip("live_gate"))
+        self.gate_dbfs = self._spin(-120.0, 0.0, 1.0, " dBFS", tip("live_gate"))
         gate_row = QtWidgets.QHBoxLayout()
         gate_row.addWidget(self.gate_enabled)
         gate_row.addWidget(self.gate_dbfs, 1)
@@ -59,9 +59,6 @@ class LivePanel(QtWidgets.QWidget):
         self.classes = ClassPanel()
         self.classes.agreement.setText("Live mode is off")
         layout.addWidget(self.classes, 1)
-        layout.addWidget(QtWidgets.QLabel("Predicted class over time"))
-        self.history = HistoryStrip()
-        layout.addWidget(self.history)
         self.set_settings(LiveSettings())
         self.show_level(SILENCE_FLOOR_DBFS)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...live.onset import OnsetDetector
-from ...live.scheduler import rms_dbfs, should_analyse
+from ...live.scheduler import gate_threshold_db, rms_dbfs, should_analyse
 from .analysis import LiveAnalyser, LiveRequest, LiveResult
 from .history import ScrollingHistory
 
@@ -30,8 +30,8 @@ class LiveSettingsError(ValueError):
 class LiveSettings:
     view_seconds: float = 10.0  # scrolling history shown (and opened by Freeze)
     hop_seconds: float = 0.25  # a new window is analysed every hop
-    gate_enabled: bool = False
-    gate_dbfs: float = -50.0  # with the gate on, quieter windows are not analysed
+    gate_enabled: bool = True  # quiet windows show "no sound" instead of a class
+    gate_dbfs: float = -60.0  # with the gate on, no window quieter than this (nor than the floor allows) is analysed
     onset_trigger: bool = True  # a sound starting is analysed at once, and the hops continue from there
 
     def validate(self) -> LiveSettings:
@@ -122,7 +122,7 @@ class LivePipeline:
         self._append(new)
         # The detector hears only captured audio (a dropout's zeros would look like a pause), and it runs with
         # the trigger off too, so its noise floor is current when the trigger is switched on.
-        gate_dbfs = self.settings.gate_dbfs if self.settings.gate_enabled else None
+        gate_dbfs = self.gate_threshold() if self.settings.gate_enabled else None
         onset = bool(self._onsets.push(new, gate_dbfs)) and self.settings.onset_trigger
         if onset:
             self.onset_analyses += 1
@@ -146,8 +146,13 @@ class LivePipeline:
         if self._recording is not None:
             self._recording.append(samples.copy())
 
+    def gate_threshold(self) -> float:
+        """The level (dBFS) a window's loudest block must reach: relative to the tracked noise floor, never below
+        the absolute gate (see scheduler.gate_threshold_db)."""
+        return gate_threshold_db(self.settings.gate_dbfs, self._onsets.floor_db if self._onsets else None)
+
     def _schedule_hop(self) -> None:
-        if self.settings.gate_enabled and not should_analyse(self._tail, self.settings.gate_dbfs, self._hop_samples):
+        if self.settings.gate_enabled and not should_analyse(self._tail, self.gate_threshold(), self._hop_samples):
             self.gated += 1
             self._silent.append(self.stream_seconds)
             return
