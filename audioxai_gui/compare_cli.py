@@ -88,13 +88,12 @@ def _client(args):
 
 
 def run_compare(args) -> int:
-    from .atomic import atomic_write
     from .classifiers import ModelLoadError, get_task
     from .cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE, _find_tasks
     from .evaluate.dataset import SHORTCUTS, DatasetError, list_clips
     from .evaluate.domains import DOMAINS_OF_KIND
     from .evaluate.job import Pair, dask_runner, run_in_process, run_job
-    from .evaluate.report import ReportContext, html_report, summary_text
+    from .evaluate.report import ReportContext, write_outputs
 
     try:
         settings = _settings(args)
@@ -129,10 +128,8 @@ def run_compare(args) -> int:
         steps=settings.steps,
         seconds=time.perf_counter() - started,
         workers=where + (f", {result.resumed_shards} shards resumed" if result.resumed_shards else ""),
+        task=task.id,
     )
-    summary = summary_text(result.aggregate, context)
-    atomic_write(args.out / "summary.txt", summary + "\n")
-    atomic_write(args.out / "report.html", html_report(result.aggregate, context))
-    print(summary)
+    print(write_outputs(args.out, result.aggregate, context))
     print(f"\ntable: {result.rows_path}\nreport: {args.out / 'report.html'}")
     return EXIT_BAD_INPUT if result.skipped else EXIT_OK

@@ -281,6 +281,42 @@ TERMS: dict[str, Term] = {
         "Whose explanation ranks the patches: the waveform model's (projected to time-frequency) or the "
         "spectrogram model's.",
     ),
+    # --- a data set's comparison (Evaluate menu) ---------------------------------------------------------------
+    "compare_view": Term(
+        "Compare (a data set)",
+        "The results of 'python -m audioxai_gui compare DATASET --out FOLDER', which measures both models on every "
+        "clip of a data set: which model is more robust, whose explanations are more faithful, where their "
+        "strategies differ, and one row per clip that opens the clip here.",
+    ),
+    "compare_open": Term(
+        "Open results",
+        "Choose the folder a compare run wrote (its --out folder, holding results.csv, aggregate.json and "
+        "context.json).",
+    ),
+    "compare_verdicts": Term(
+        "Verdicts and summary",
+        "One answer per question, with the numbers behind it, then the summary table: AOPC per model, domain and "
+        "ranking (higher = the class falls faster when what the explanation ranks first is removed), accuracy "
+        "under each corruption, and how stable each model's explanation is under slight noise.",
+    ),
+    "compare_table": Term(
+        "Clips",
+        "One row per clip: whether each model gets it right, its probability for the true class, the AOPC of its "
+        "explanation (higher = more faithful), its accuracy over all corruptions, and how alike the two models' "
+        "maps are. Click a header to sort; double-click a row (or press Enter) to open the clip.",
+    ),
+    "compare_filter": Term(
+        "Filter",
+        "Show only clips whose file name or class contains this text.",
+    ),
+    "compare_shown": Term(
+        "Which clips",
+        "All clips, those either model gets wrong, or those where one model is right and the other wrong.",
+    ),
+    "compare_open_clip": Term(
+        "Open clip",
+        "Open the selected clip in the window, with the model pair the comparison used, explaining its true class.",
+    ),
 }
 
 
@@ -350,6 +386,18 @@ GUIDE: list[tuple[str, list[str]]] = [
     (
         "How faithful is an explanation? (Evaluate menu)",
         ["faithfulness", "perturbation_curve", "aopc", "remove_top", "ranked_by"],
+    ),
+    (
+        "Which representation decides better? (Evaluate menu)",
+        [
+            "compare_view",
+            "compare_open",
+            "compare_verdicts",
+            "compare_table",
+            "compare_filter",
+            "compare_shown",
+            "compare_open_clip",
+        ],
     ),
     ("The window", ["notifications", "selection_bar", "vertical_zoom", "example"]),
 ]

@@ -32,9 +32,8 @@ def _cpu_seconds() -> float:
 
 
 def _report(result, settings, task, dataset: str, seconds: float, out: Path, where: str) -> str:
-    from audioxai_gui.atomic import atomic_write
     from audioxai_gui.evaluate.domains import DOMAINS_OF_KIND
-    from audioxai_gui.evaluate.report import ReportContext, html_report, summary_text
+    from audioxai_gui.evaluate.report import ReportContext, write_outputs
 
     context = ReportContext(
         dataset=dataset,
@@ -46,11 +45,9 @@ def _report(result, settings, task, dataset: str, seconds: float, out: Path, whe
         steps=settings.steps,
         seconds=seconds,
         workers=where,
+        task=task.id,
     )
-    summary = summary_text(result.aggregate, context)
-    atomic_write(out / "summary.txt", summary + "\n")
-    atomic_write(out / "report.html", html_report(result.aggregate, context))
-    return summary
+    return write_outputs(out, result.aggregate, context)
 
 
 def _cluster_run(pair, refs, settings, workers: int) -> float:

@@ -112,10 +112,9 @@ def _save_maps(folder: Path, ref: ClipRef, maps: dict) -> None:
 
 
 def fingerprint(pair: Pair, settings: Settings, refs: list[ClipRef]) -> str:
-    """Identifies a shard's work: models (their weight checksums), settings and clips."""
-    from ..classifiers import ModelCard
-
-    cards = [ModelCard.load(Path(card)).sha256 or card for card in pair.cards().values()]
+    """Identifies a shard's work: models (their whole cards, which hold the weights' checksums and input settings
+    such as the level normalisation), settings and clips."""
+    cards = [hashlib.sha256(Path(card).read_bytes()).hexdigest() for card in pair.cards().values()]
     payload = json.dumps([cards, asdict(settings), [asdict(ref) for ref in refs]], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

@@ -35,6 +35,16 @@ class ReportContext:
     steps: int
     seconds: float = 0.0
     workers: str = "in-process"
+    task: str = ""  # the task id of the model pair (the Compare view opens clips with it)
+
+    def to_json(self) -> dict:
+        return {**self.__dict__, "domains": {kind: list(d) for kind, d in self.domains.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ReportContext:
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        known["domains"] = {kind: tuple(d) for kind, d in known.get("domains", {}).items()}
+        return cls(**known)
 
 
 def _aopc(aggregate: Aggregate, kind: str, domain: str, ranking: str, what: str = "aopc-morf") -> float:
@@ -340,3 +350,19 @@ def html_report(aggregate: Aggregate, context: ReportContext) -> str:
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>AudioXAI compare</title><style>{style}</style>'
         f"</head><body>{''.join(sections)}</body></html>"
     )
+
+
+def write_outputs(out, aggregate: Aggregate, context: ReportContext) -> str:
+    """Write OUT/summary.txt, OUT/report.html and OUT/context.json (what the Compare view reads beside
+    aggregate.json and results.csv); returns the summary."""
+    import json
+    from pathlib import Path
+
+    from ..atomic import atomic_write
+
+    out = Path(out)
+    summary = summary_text(aggregate, context)
+    atomic_write(out / "summary.txt", summary + "\n")
+    atomic_write(out / "report.html", html_report(aggregate, context))
+    atomic_write(out / "context.json", json.dumps(context.to_json(), indent=1))
+    return summary

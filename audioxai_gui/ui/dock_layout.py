@@ -31,6 +31,19 @@ def make_scrollable(dock: QtWidgets.QDockWidget) -> None:
     dock.setWidget(area)
 
 
+def present_floating(window: QtWidgets.QMainWindow, dock: QtWidgets.QDockWidget, size: tuple[int, int]) -> None:
+    """First time: a floating window of ``size`` (narrower on a small screen) above the window's bottom left,
+    leaving the bottom dock area short for the panes; later the user's placement is kept."""
+    if not getattr(dock, "presented", False):
+        dock.presented = True
+        dock.setFloating(True)
+        width = min(size[0], max(600, window.width() - 80))
+        dock.resize(width, size[1])
+        corner = window.geometry().bottomLeft()
+        dock.move(corner.x() + 40, max(0, corner.y() - size[1] - 40))
+    dock.raise_()
+
+
 def contents_height(dock: QtWidgets.QDockWidget) -> int:
     """The height the dock's contents want (its title bar included), whether or not it scrolls."""
     widget = dock.widget()

@@ -15,6 +15,7 @@ EXTENSION_MODULES = {
     "annotation": "audioxai_gui.ui.annotation",
     "live": "audioxai_gui.ui.live",
     "faithfulness": "audioxai_gui.ui.faithfulness",
+    "compare": "audioxai_gui.ui.compare",
     "help": "audioxai_gui.ui.help",
     "tracks": "audioxai_gui.ui.tracks",
 }

@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtWidgets
 from ...evaluate.perturbation import LERF, MORF
 from ...features import spectrogram_db
 from ...glossary import tip
+from ..dock_layout import present_floating
 from ..panes import BACKGROUND_LUT
 from .view_model import CURVES_CHANNEL, KINDS, FaithfulnessViewModel, Measured
 
@@ -174,19 +175,6 @@ class FaithfulnessWidget(QtWidgets.QWidget):
 FLOATING_SIZE = (1100, 430)
 
 
-def _present(window, dock: QtWidgets.QDockWidget) -> None:
-    """First time: a floating window big enough for the curves and previews (the bottom dock area is kept short
-    for the panes); later the user's placement is kept."""
-    if not getattr(dock, "presented", False):
-        dock.presented = True
-        dock.setFloating(True)
-        width = min(FLOATING_SIZE[0], max(600, window.width() - 80))
-        dock.resize(width, FLOATING_SIZE[1])
-        corner = window.geometry().bottomLeft()
-        dock.move(corner.x() + 40, max(0, corner.y() - FLOATING_SIZE[1] - 40))
-    dock.raise_()
-
-
 def install_dock(window, model: FaithfulnessViewModel) -> QtWidgets.QDockWidget:
     """A bottom dock, hidden until asked for from the Evaluate menu; showing it measures the current clip."""
     widget = FaithfulnessWidget(model)
@@ -210,7 +198,7 @@ def install_dock(window, model: FaithfulnessViewModel) -> QtWidgets.QDockWidget:
 
     def on_action(checked: bool) -> None:
         if checked:
-            _present(window, dock)
+            present_floating(window, dock, FLOATING_SIZE)
             on_visible(True)
 
     action.triggered.connect(on_action)
