@@ -38,17 +38,28 @@ CLASSES = [str(d) for d in range(10)]
 NAMES = {"waveform": "fsdd-audionet", "spectrogram": "fsdd-alexnet"}
 
 
+# Automatic gain: each model window is scaled to the card's peak level with at most this much gain. FSDD's
+# clips peak between -35 and 0 dBFS; a recording 30 dB quieter than that (a distant microphone) needs up to ~60 dB
+# to reach the model's usual level, and with the old 30 dB cap it reached the model too quiet to recognise.
+# Windows quieter than "no sound" (engine: peak below -80 dBFS) are still flagged as silence, whatever the cap.
+MAX_GAIN_DB = 60.0
+
+
 def digit_augmentations(config: TrainConfig) -> Augmentations:
-    """The digit recipe: voices and rooms first, then level and noise; masks for the spectrogram model."""
+    """The digit recipe: voices and rooms first, then level and noise; masks for the spectrogram model.
+
+    The waveform model sees raw samples, so a voice's pitch and a telephone band change every input value it
+    relies on; it gets the pitch/formant warp and the band-pass more often and wider than the spectrogram model.
+    """
     rate = config.sample_rate
+    waveform_model = config.input_kind == "waveform"
     waveform = [
         SpeedPerturb(0.5, (0.85, 1.15)),
-        FrequencyWarp(0.35),
+        FrequencyWarp(0.5, (0.79, 1.26)) if waveform_model else FrequencyWarp(0.35),  # ±4 / ±3 semitones
         RandomFilter(0.3),
-        BandLimit(0.2, sample_rate=rate),
+        BandLimit(0.35 if waveform_model else 0.2, sample_rate=rate),
         Reverb(0.2, sample_rate=rate),
-        # model_input scales each window to the card's peak level with at most 30 dB of gain, so a clip recorded
-        # 30 dB quieter than FSDD's quietest reaches the model ~30 dB below the usual level: train down to that.
+        # Windows quieter than the automatic gain can lift reach the model below its usual level: train on some.
         RandomGain((-70.0, 0.0)),
         ColouredNoise(0.5, (0.0, 30.0), sample_rate=rate),
     ]
@@ -57,7 +68,7 @@ def digit_augmentations(config: TrainConfig) -> Augmentations:
 
 
 def make_card(config: TrainConfig, name: str) -> ModelCard:
-    return task_card(
+    card = task_card(
         config,
         name,
         task="digits",
@@ -66,6 +77,8 @@ def make_card(config: TrainConfig, name: str) -> ModelCard:
         data={**FSDD_CREDIT, "synthetic_voices": dict(VOICE_LICENCES)},
         license="CC BY-SA 4.0 (weights, trained on FSDD)",
     )
+    card.max_gain_db = MAX_GAIN_DB
+    return card
 
 
 # --- robustness: corruptions of the official test clips (evaluate/robustness.py) ------------------------------------
@@ -112,6 +125,7 @@ def leave_one_speaker_out(
 
 
 EPOCHS = {"waveform": 12, "spectrogram": 10}  # from scratch
+WINDOWS_PER_CLIP = {"waveform": 2, "spectrogram": 1}  # training windows cut from each clip per epoch
 FINE_TUNE_EPOCHS = 3
 FINE_TUNE_LR = 5e-4
 
@@ -148,7 +162,12 @@ def train_digits(
     name = name or NAMES[input_kind]
     initial, origin = _initial_weights(Path(init_from) / f"{name}.card.json") if init_from else (None, None)
     default_epochs = FINE_TUNE_EPOCHS if init_from else EPOCHS[input_kind]
-    config = TrainConfig(input_kind, epochs=epochs or default_epochs, learning_rate=FINE_TUNE_LR if init_from else 3e-3)
+    config = TrainConfig(
+        input_kind,
+        epochs=epochs or default_epochs,
+        learning_rate=FINE_TUNE_LR if init_from else 3e-3,
+        windows_per_clip=WINDOWS_PER_CLIP[input_kind],
+    )
     recordings = load_fsdd(data or DEFAULT_FSDD, config.sample_rate)
     synthetic = synthetic_recordings(sample_rate=config.sample_rate, log=log)
     train_set = [r for r in recordings if not r.is_official_test] + synthetic
