@@ -37,8 +37,9 @@ class ModelCard:
     task_title: str = ""  # the task in words ("Spoken digit recognition (0-9), English")
     sha256: str = ""
     default_composite: str = "EpsilonPlus"
-    # Each model window is scaled to this peak (gain at most max_gain_db) before the model sees it:
-    # recordings and microphones differ by 40 dB and more in level; the model should not care.
+    # Each model window is scaled to this peak (gain at most max_gain_db) before the model sees it, in training,
+    # evaluation and every view (classifiers/inputs.model_input): recordings and microphones differ by 40 dB and
+    # more in level; the model should not care. The digit cards allow 60 dB (digits.MAX_GAIN_DB).
     peak_level: float | None = 0.5
     max_gain_db: float = 30.0
     accuracy: dict = field(default_factory=dict)
