@@ -52,10 +52,11 @@ def test_a_comparison_reads_back_with_its_verdicts_and_one_row_per_clip(comparis
     columns = {column.header: column for column in results.columns()}
     clip = results.clips[0]
     for kind in ("waveform", "spectrogram"):
-        assert columns[f"{kind} correct"].value(clip.measures) in (0.0, 1.0)
+        assert columns[f"correct\n{kind}"].value(clip.measures) in (0.0, 1.0)
+        assert columns[f"correct\n{kind}"].text(1.0) == "yes" and columns[f"p(class)\n{kind}"].text(0.25) == "25%"
         correct = [clip.measures[(kind, f"robustness/{c}/correct")] for c in ("gain -40 dB", "telephone")]
         assert len([m for k, m in clip.measures if k == kind and m.endswith("/correct")]) == 7  # clean + 6
-        assert columns[f"{kind} robust"].value(clip.measures) == pytest.approx(
+        assert columns[f"robust\n{kind}"].value(clip.measures) == pytest.approx(
             np.mean(
                 [
                     clip.measures[(kind, m)]
@@ -65,8 +66,8 @@ def test_a_comparison_reads_back_with_its_verdicts_and_one_row_per_clip(comparis
             )  # fmt: skip
         )
         assert correct[0] in (0.0, 1.0)
-        assert np.isfinite(columns[f"{kind} AOPC"].value(clip.measures))
-    assert -1 <= columns["maps alike"].value(clip.measures) <= 1
+        assert np.isfinite(columns[f"AOPC\n{kind}"].value(clip.measures))
+    assert -1 <= columns["maps alike\n(rank corr.)"].value(clip.measures) <= 1
 
 
 def test_a_folder_that_is_no_comparison_is_named_with_what_it_lacks(tmp_path, comparison):
@@ -99,8 +100,8 @@ def test_the_compare_view_shows_the_results_and_opens_a_clip_with_its_class(wind
     model.open_folder(comparison)
     qtbot.waitUntil(lambda: model.results is not None, timeout=TIMEOUT_MS)
     assert widget.proxy.rowCount() == 3 and "more robust" in widget.summary.toPlainText()
-    header = widget.table_model.headerData(4, QtCore.Qt.Orientation.Horizontal, QtCore.Qt.ItemDataRole.ToolTipRole)
-    assert "AOPC" in header
+    header = widget.table_model.headerData(2, QtCore.Qt.Orientation.Horizontal, QtCore.Qt.ItemDataRole.ToolTipRole)
+    assert "AOPC of the waveform model's" in header
     widget.filter.setText("tone1")
     assert widget.proxy.rowCount() == 1
     widget.table.selectRow(0)
@@ -113,7 +114,7 @@ def test_the_compare_view_shows_the_results_and_opens_a_clip_with_its_class(wind
     widget.filter.setText("")
     widget.shown.setCurrentText("the models disagree")
     values = widget.table_model.values
-    assert widget.proxy.rowCount() == sum(v["waveform correct"] != v["spectrogram correct"] for v in values)
+    assert widget.proxy.rowCount() == sum(v["correct\nwaveform"] != v["correct\nspectrogram"] for v in values)
 
 
 def test_a_clip_that_moved_is_reported_and_the_window_keeps_its_clip(window, qtbot, comparison, tmp_path):

@@ -25,12 +25,20 @@ class ResultsError(ValueError):
 
 @dataclass(frozen=True)
 class Column:
-    """A per-clip column: its header, what it means (tooltip), and how it is read from a clip's measures."""
+    """A per-clip column: its header, what it means (tooltip), how it is read from a clip's measures, and how it
+    is shown ("number", "percent" or "yes/no")."""
 
     header: str
     meaning: str
     value: Callable[[dict[tuple[str, str], float]], float]
-    percent: bool = False
+    shown_as: str = "number"
+
+    def text(self, value: float) -> str:
+        if not math.isfinite(value):
+            return "–"
+        if self.shown_as == "yes/no":
+            return "yes" if value >= 0.5 else "no"
+        return f"{value:.0%}" if self.shown_as == "percent" else f"{value:.3f}"
 
 
 def _mean_of(kind: str, prefix: str, suffix: str, leave_out: str = ""):
@@ -43,40 +51,35 @@ def _mean_of(kind: str, prefix: str, suffix: str, leave_out: str = ""):
     return value
 
 
+def _measure(kind: str, measure: str):
+    return lambda measures: measures.get((kind, measure), math.nan)
+
+
 def columns(context: ReportContext) -> list[Column]:
-    """The per-clip table's columns for the run described by ``context``."""
+    """The per-clip table's columns for the run described by ``context``: each measure for both models side by
+    side (headers "measure" over "model"), then the similarity of their maps."""
     ranking = context.rankings[0]
-    out = []
-    for kind in KINDS:
-        out += [
-            Column(
-                f"{kind} correct",
-                f"1 when the {kind} model classifies the clean clip correctly",
-                lambda m, k=kind: m.get((k, "robustness/clean/correct"), math.nan),
-            ),
-            Column(
-                f"{kind} p(class)",
-                f"the {kind} model's probability of the true class on the clean clip",
-                lambda m, k=kind: m.get((k, "robustness/clean/probability"), math.nan),
-                percent=True,
-            ),
-            Column(
-                f"{kind} AOPC",
-                f"AOPC of the {kind} model's {ranking} map in the common time-frequency domain (higher: more faithful)",
-                lambda m, k=kind: m.get((k, f"faithfulness/common/{ranking}/aopc-morf"), math.nan),
-            ),
-            Column(
-                f"{kind} robust",
-                f"the {kind} model's accuracy over all corruptions of this clip",
-                _mean_of(kind, "robustness/", "/correct", leave_out="robustness/clean/correct"),
-                percent=True,
-            ),
-        ]
+    per_model = [
+        ("AOPC", f"AOPC of the {{kind}} model's {ranking} map in the common time-frequency domain (higher: more "
+         "faithful; the mean drop of the class probability as its most relevant patches are removed)", "number",
+         _measure, f"faithfulness/common/{ranking}/aopc-morf"),
+        ("correct", "the {kind} model classifies the clean clip correctly", "yes/no",
+         _measure, "robustness/clean/correct"),
+        ("p(class)", "the {kind} model's probability of the true class on the clean clip", "percent",
+         _measure, "robustness/clean/probability"),
+        ("robust", "the {kind} model's accuracy over all corruptions of this clip", "percent",
+         lambda kind, _: _mean_of(kind, "robustness/", "/correct", leave_out="robustness/clean/correct"), ""),
+    ]  # fmt: skip
+    out = [
+        Column(f"{title}\n{kind}", meaning.format(kind=kind), make(kind, measure), shown_as)
+        for title, meaning, shown_as, make, measure in per_model
+        for kind in KINDS
+    ]
     out.append(
         Column(
-            "maps alike",
+            "maps alike\n(rank corr.)",
             "rank correlation of the two models' maps on the common grid (1: the same order of importance)",
-            lambda m: m.get(("pair", "similarity/rank-correlation"), math.nan),
+            _measure("pair", "similarity/rank-correlation"),
         )
     )
     return out

@@ -14,13 +14,15 @@ from .view_model import CompareViewModel
 
 FLOATING_SIZE = (1240, 470)
 SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+ASCENDING = QtCore.Qt.SortOrder.AscendingOrder
+NUMBER_WIDTH = 100
 # Which clips the table shows: label -> test on a row's values by column header
 SHOWN = {
     "all clips": lambda values: True,
     "misclassified by either model": lambda values: any(
-        values.get(f"{kind} correct") == 0 for kind in ("waveform", "spectrogram")
+        values.get(f"correct\n{kind}") == 0 for kind in ("waveform", "spectrogram")
     ),
-    "the models disagree": lambda values: values.get("waveform correct") != values.get("spectrogram correct"),
+    "the models disagree": lambda values: values.get("correct\nwaveform") != values.get("correct\nspectrogram"),
 }
 
 
@@ -76,9 +78,7 @@ class ClipTable(QtCore.QAbstractTableModel):
         if role == SORT_ROLE:
             return value if math.isfinite(value) else -math.inf
         if role == QtCore.Qt.ItemDataRole.DisplayRole:
-            if not math.isfinite(value):
-                return "–"
-            return f"{value:.0%}" if column.percent else f"{value:.3f}"
+            return column.text(value)
         if role == QtCore.Qt.ItemDataRole.TextAlignmentRole:
             return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -194,8 +194,10 @@ class CompareWidget(QtWidgets.QWidget):
     def show_results(self, results: ComparisonResults) -> None:
         self.table_model.set_results(results)
         self.table.resizeColumnsToContents()
-        self.table.sortByColumn(2 + [c.header for c in results.columns()].index("spectrogram AOPC"),
-                                QtCore.Qt.SortOrder.AscendingOrder)  # fmt: skip
+        for index in range(len(ClipTable.FIXED), self.table_model.columnCount()):  # numbers: narrow columns
+            self.table.setColumnWidth(index, min(self.table.columnWidth(index), NUMBER_WIDTH))
+        headers = [column.header for column in results.columns()]
+        self.table.sortByColumn(len(ClipTable.FIXED) + headers.index("AOPC\nspectrogram"), ASCENDING)
         self.summary.setHtml(verdicts_html(results))
         self.status.setText(f"{results.folder} — {len(results.clips)} clips; double-click one to open it")
 
