@@ -53,7 +53,9 @@ def open_window(qtbot, tmp_path, backend, path, explained=True) -> MainWindow:
         wait_explained(qtbot, window)
     else:
         qtbot.waitUntil(lambda: window.clip is not None, timeout=TIMEOUT_MS)
-    window.extensions["annotation"].sync()
+    annotation = window.extensions["annotation"]
+    annotation.sync()
+    qtbot.waitUntil(lambda: annotation.loading is None, timeout=TIMEOUT_MS)  # saved regions load in a worker
     return window
 
 
@@ -147,9 +149,9 @@ def test_table_shows_the_measures_of_measures_py(window, annotation, qtbot):
     assert "agree" in verdict and f"chance {alignment(maps['Spec TF'], regions).baseline:.2f}" in verdict
 
 
-def test_sorting_keeps_all_regions_last_and_selecting_a_row_zooms_to_the_region(window, annotation):
+def test_sorting_keeps_all_regions_last_and_selecting_a_row_zooms_to_the_region(window, annotation, qtbot):
     first, second = add(annotation, 0.7, 0.9), add(annotation, 0.2, 0.5)
-    view, proxy = annotation.table.view, annotation.table.proxy
+    view, proxy = annotation.table.view, annotation.table.model
     starts = [proxy.index(row, 0).data() for row in range(proxy.rowCount())]
     assert starts == ["0.200", "0.700", ""]
     view.sortByColumn(0, QtCore.Qt.SortOrder.DescendingOrder)
@@ -159,6 +161,9 @@ def test_sorting_keeps_all_regions_last_and_selecting_a_row_zooms_to_the_region(
     start, end = window.stack.time_range()
     assert start == pytest.approx(0.7 - 0.15 * 0.2) and end == pytest.approx(0.9 + 0.15 * 0.2)
     assert annotation.overlay.items_for(first.id)["waveform"].lines[0].pen.widthF() == 3.0  # emphasised
+    assert annotation.overlay.items_for(second.id) == {}  # out of view: not drawn
+    window.stack.fit()
+    qtbot.waitUntil(lambda: "waveform" in annotation.overlay.items_for(second.id))  # drawn once in view
     assert annotation.overlay.items_for(second.id)["waveform"].lines[0].pen.widthF() < 3.0
 
 

@@ -105,3 +105,67 @@ def test_a_bad_user_card_leaves_every_good_card_usable_in_the_window(qtbot, tmp_
     assert window.problems_action.isEnabled()
     window.open_file(EXAMPLE_AUDIO)
     wait_explained(qtbot, window)
+
+
+def _many_regions_sidecar(audio: Path, count: int, duration: float = 1.0) -> list[Region]:
+    regions = [Region(i * duration / count, (i + 0.5) * duration / count, label=f"r{i}") for i in range(count)]
+    sidecar_path(audio).write_text(json.dumps({"schema": 1, "regions": [r.to_dict() for r in regions]}))
+    return regions
+
+
+@pytest.fixture
+def gated_load(monkeypatch):
+    """Saved regions load in the worker only once the test opens the gate (the GUI thread never waits on it)."""
+    import threading
+
+    from audioxai_gui.ui.annotation import controller
+
+    gate = threading.Event()
+
+    def load(*args, **kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            assert gate.wait(TIMEOUT_MS / 1000)
+        return load_sidecar(*args, **kwargs)
+
+    monkeypatch.setattr(controller, "load_sidecar", load)
+    yield gate
+    gate.set()
+
+
+def test_many_saved_regions_load_in_a_worker_and_edits_made_meanwhile_are_kept(window, qtbot, tmp_path, gated_load):
+    from audioxai_gui.ui.annotation.region_items import MAX_ITEMS
+
+    path = tmp_path / "clip.wav"
+    shutil.copy(EXAMPLE_AUDIO, path)
+    saved = _many_regions_sidecar(path, 2_000)
+    window.open_file(path)
+    annotation = window.extensions["annotation"]
+    qtbot.waitUntil(lambda: annotation.clip is not None and annotation.loading is not None, timeout=TIMEOUT_MS)
+    added = annotation.document.add(Region(0.1, 0.3, label="added while loading"))  # the window is not blocked
+    gated_load.set()
+    qtbot.waitUntil(lambda: annotation.loading is None, timeout=TIMEOUT_MS)
+    assert [r.id for r in annotation.document] == [r.id for r in saved] + [added.id]
+    assert annotation.table.model.rowCount() == 2_001 + 1  # and "All regions"
+    assert len(annotation.overlay.outlined) == 2_001 and not annotation.overlay._items  # outlines, not 6,000 items
+    annotation.select(added.id)
+    assert set(annotation.overlay.items_for(added.id)) == set(window.stack.panes)  # the selected one is an item
+    window.stack.set_time_range(0.5, 0.5 + 10 / 2_000)
+    qtbot.waitUntil(lambda: not annotation.overlay.outlined)
+    assert 0 < len({key[0] for key in annotation.overlay._items}) <= MAX_ITEMS + 1
+    qtbot.waitUntil(lambda: len(load_sidecar(path)) == 2_001, timeout=TIMEOUT_MS)  # autosaved with the others
+
+
+def test_regions_added_before_the_saved_ones_loaded_are_saved_when_another_file_opens(
+    window, qtbot, tmp_path, gated_load
+):
+    first, second = tmp_path / "first.wav", tmp_path / "second.wav"
+    for path in (first, second):
+        shutil.copy(EXAMPLE_AUDIO, path)
+    saved = _many_regions_sidecar(first, 3)
+    window.open_file(first)
+    annotation = window.extensions["annotation"]
+    qtbot.waitUntil(lambda: annotation.clip is not None and annotation.loading is not None, timeout=TIMEOUT_MS)
+    added = annotation.document.add(Region(0.1, 0.3, label="added while loading"))
+    window.open_file(second)  # the load of first.wav's regions never finished in the worker
+    qtbot.waitUntil(lambda: annotation.clip is not None and annotation.clip.path == second, timeout=TIMEOUT_MS)
+    assert [r.id for r in load_sidecar(first)] == [r.id for r in saved] + [added.id]

@@ -260,6 +260,21 @@ class RegionDocument:
             self._undo.append(_Batch(commands, description))
             self._redo.clear()
 
+    def insert_saved(self, regions: Iterable[Region], description: str = "Load saved regions") -> None:
+        """Put regions read from disk before those added meanwhile (they were there first); not an undo step,
+        so undoing an edit made while they loaded never removes them. Ids must not clash (RegionError)."""
+        ids = {region.id for region in self._regions}
+        saved = []
+        for region in regions:
+            region.validate(self.duration)
+            if region.id in ids:
+                raise RegionError(f"{region.describe()}: a region with this id already exists")
+            ids.add(region.id)
+            saved.append(dataclasses.replace(region))
+        if saved:
+            self._regions[:0] = saved
+            self._changed(description, tuple(region.id for region in saved))
+
     # -- internals ---------------------------------------------------------------------------
     def _check_new(self, region: Region) -> None:
         region.validate(self.duration)

@@ -47,10 +47,18 @@ def sidecar_data(document: RegionDocument, audio_path: str | os.PathLike) -> dic
     }
 
 
+def sidecar_text(data: dict) -> str:
+    """JSON with one region per line: readable and diffable, and written by the C encoder (``indent`` would use the
+    pure-Python one: 20,000 regions took a second, on the GUI thread, at every autosave)."""
+    header = json.dumps({key: value for key, value in data.items() if key != "regions"})
+    regions = ",\n".join(json.dumps(region) for region in data["regions"])
+    return f'{header[:-1]}, "regions": [\n{regions}\n]}}\n' if regions else f'{header[:-1]}, "regions": []}}\n'
+
+
 def write_sidecar(document: RegionDocument, audio_path: str | os.PathLike) -> Path:
     """Atomically replace the sidecar of ``audio_path`` with the document's regions; returns its path."""
     path = sidecar_path(audio_path)
-    text = json.dumps(sidecar_data(document, audio_path), indent=1) + "\n"
+    text = sidecar_text(sidecar_data(document, audio_path))
     try:
         atomic_write(path, text)
     except OSError as exc:

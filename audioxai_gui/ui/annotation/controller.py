@@ -22,7 +22,7 @@ from ...annotate.formats import FORMATS, AnnotationFormatError, read_regions, wr
 from ...annotate.measures import MeasureError, RelevanceMap
 from ...annotate.regions import Region, RegionError
 from ...annotate.sidecar import Autosaver, SidecarError, load_sidecar
-from ...batch import failure_message
+from ...batch import failure_message, shown_path
 from ..pane_stack import Selection
 from .edit_dialog import RegionEditDialog
 from .region_items import RegionOverlay
@@ -35,6 +35,7 @@ from .suggest_dialog import SuggestDialog
 AUTOSAVE_POLL_MS = 250
 MEASURE_DELAY_MS = 60  # gather a burst of edits (a drag) into one recomputation
 MEASURE_CHANNEL = "annotation:measures"
+SIDECAR_CHANNEL = "annotation:sidecar"
 REVEAL_MARGIN = 0.15  # share of a region's length shown on each side when the table zooms to it
 EDGE_TOLERANCE = 1e-9
 DOCK_HEIGHT = 230  # the table's rows and all four agreement rows visible without scrolling
@@ -67,6 +68,7 @@ class AnnotationController(QtCore.QObject):
         self._explanations: tuple = ()
         self._drag: tuple[str, str] | None = None  # (region id, "move" | "resize") of the item drag in progress
         self._save_failing = False
+        self.loading: tuple | None = None  # (clip, document) while the clip's saved regions are read in a worker
         self.suggest_dialog: SuggestDialog | None = None
 
         self.overlay = RegionOverlay(self.stack)
@@ -182,6 +184,8 @@ class AnnotationController(QtCore.QObject):
             self._measure_timer.start()
 
     def _open_clip(self, clip) -> None:
+        """Show an empty document for ``clip`` at once and read its saved regions in a worker (a sidecar may hold
+        thousands); regions added meanwhile are kept, after the saved ones."""
         self.flush()
         if self.autosaver is not None:
             self.autosaver.stop()
@@ -189,23 +193,65 @@ class AnnotationController(QtCore.QObject):
         self.clip = clip
         self.selected_id = None
         document = RegionDocument(duration=clip.duration if clip is not None else None)
-        autosave = clip is not None and clip.path is not None
-        if autosave:
-            try:
-                document = load_sidecar(clip.path, duration=clip.duration)
-            except SidecarError as exc:
-                # Autosave starts a fresh sidecar only once the unreadable one is safely out of the way.
-                autosave = exc.kept_at is not None
-                after = "New regions are saved to a fresh file." if autosave else "New regions are not saved."
-                self.window.show_problem(
-                    f"Your saved regions could not be read, so none are shown. {exc}. {after}", dialog=True
-                )
         backend = self.window.backend
         if backend is not None and backend.task is not None:
             document.task = backend.task.id  # saved with the regions: reopening the file switches to this task
         self._set_document(document)
-        if autosave:
+        if clip is None or clip.path is None:
+            return
+        self.loading = (clip, document)
+        self.window.statusBar().showMessage(f"loading the saved regions of {shown_path(clip.path)}…")
+        self.window.runner.submit(
+            SIDECAR_CHANNEL,
+            lambda progress, cancelled: load_sidecar(clip.path, duration=clip.duration),
+            on_done=lambda saved: self._finish_loading(clip, document, saved),
+            on_failed=lambda exc: self._finish_loading(clip, document, exc),
+        )
+
+    def _finish_loading(self, clip, document: RegionDocument, saved: RegionDocument | BaseException) -> None:
+        """Join the saved regions (or the reason they cannot be read) with the regions added while they loaded."""
+        if self.loading is None or self.loading[0] is not clip or self.loading[1] is not document:
+            return
+        self.loading = None
+        added_meanwhile = len(document) > 0
+        autosave = True
+        if isinstance(saved, BaseException):
+            # Autosave starts a fresh sidecar only once the unreadable one is safely out of the way.
+            autosave = isinstance(saved, SidecarError) and saved.kept_at is not None
+            reason = str(saved) if isinstance(saved, SidecarError) else failure_message(clip.path, saved)
+            after = "New regions are saved to a fresh file." if autosave else "New regions are not saved."
+            self.window.show_problem(
+                f"Your saved regions could not be read, so none are shown. {reason}. {after}", dialog=True
+            )
+        else:
+            try:
+                document.insert_saved(saved.regions)
+            except RegionError as exc:  # an id added meanwhile that the file also holds: practically never
+                autosave = False
+                message = f"Your saved regions could not be joined with the new ones: {exc}"
+                self.window.show_problem(message, dialog=True)
+            else:
+                self.window.statusBar().showMessage(f"{len(saved):,} saved region(s) loaded", 5000)
+        if autosave:  # the document is still the one shown: a new file settles the load first (_settle_loading)
             self.autosaver = Autosaver(document, clip.path)
+            if added_meanwhile:
+                self.autosaver.notify_changed()
+
+    def _settle_loading(self) -> None:
+        """A load still running when the file changes or the window closes: finish it here (blocking) when regions
+        were added meanwhile, so they are saved with the others; otherwise just drop it."""
+        if self.loading is None:
+            return
+        clip, document = self.loading
+        self.window.runner.cancel(SIDECAR_CHANNEL)
+        if not len(document):
+            self.loading = None
+            return
+        try:
+            saved = load_sidecar(clip.path, duration=clip.duration)
+        except Exception as exc:  # noqa: BLE001 - reported by _finish_loading like a load in the worker
+            saved = exc
+        self._finish_loading(clip, document, saved)
 
     def _set_document(self, document: RegionDocument) -> None:
         self._unsubscribe()
@@ -226,6 +272,7 @@ class AnnotationController(QtCore.QObject):
 
     def flush(self) -> None:
         """Write unsaved regions now (switching files, closing the window, quitting)."""
+        self._settle_loading()
         if self.autosaver is None:
             return
         try:

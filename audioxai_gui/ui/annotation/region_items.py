@@ -4,6 +4,11 @@ time span on the waveform pane), each with its label.
 The overlay only draws and reports: a click or a drag becomes a signal carrying the region id and the new
 edges in seconds and Hz; the controller turns that into document edits, and the document's change
 notification redraws every pane, so all panes follow one drag.
+
+Only the regions in view are drawn, and as items (movable, labelled) only while at most ``MAX_ITEMS`` of them
+are: each item costs milliseconds to build and to paint, so 1,000 regions as items froze the window for 22 s.
+Beyond that, the regions in view are one outline curve per pane and a note says to zoom in; the selected
+region is always an item.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ LABEL_HEIGHTS = (0.97, 0.84, 0.71)  # neighbouring regions' labels take turns at
 BOX_TAG_SPAN = (0.9, 1.0)  # a box on the waveform pane: a tag along the top, not a band that looks like a region
 DISPLAY_TOLERANCE = 1e-9
 LABEL_FILL = pg.mkBrush(0, 0, 0, 170)  # labels stay readable over bright spectrograms and the selection
+MAX_ITEMS = 40  # regions in view drawn as items; more are drawn as outlines (labels of more would overlap anyway)
+OUTLINE_ALPHA = 90
+REDRAW_DELAY_MS = 30  # gather the range changes of one pan or zoom into one redraw
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,29 @@ class _BoxItem(_ClickReporting, pg.ROI):
         return {"start": float(start), "end": float(start + width), "low_hz": max(0.0, low_hz), "high_hz": high_hz}
 
 
+def _same_drawing(old: tuple | None, new: tuple) -> bool:
+    """Whether an item already shows ``new`` (region, style, duration, label row): the same objects, not equal ones."""
+    return old is not None and old[0] is new[0] and old[1] is new[1] and old[2:] == new[2:]
+
+
+def _outline_points(regions: list[Region], pane: Pane) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of each region's rectangle on ``pane`` (five corners and a NaN break); time spans fill the view."""
+    starts = np.array([r.start for r in regions], dtype=float)
+    ends = np.array([r.end for r in regions], dtype=float)
+    bottom, top = pane.view.viewRange()[1]
+    lows, highs = np.full(len(regions), bottom), np.full(len(regions), top)
+    if isinstance(pane, SpectrogramPane):
+        boxes = [i for i, r in enumerate(regions) if r.is_box]
+        if boxes:
+            hz = np.array([[regions[i].low_hz, regions[i].high_hz] for i in boxes], dtype=float)
+            lows[boxes] = pane.frequency_scale.to_display(hz[:, 0])
+            highs[boxes] = pane.frequency_scale.to_display(hz[:, 1])
+    nan = np.full(len(regions), np.nan)
+    x = np.stack([starts, ends, ends, starts, starts, nan], axis=1).ravel()
+    y = np.stack([lows, lows, highs, highs, lows, nan], axis=1).ravel()
+    return x, y
+
+
 def _pane_kind(pane: Pane) -> str:
     return "spectrogram" if isinstance(pane, SpectrogramPane) else "waveform"
 
@@ -168,13 +199,43 @@ class RegionOverlay(QtCore.QObject):
         self.stack = stack
         self.style = STYLES[style]
         self._items: dict[tuple[str, str, str], _SpanItem | _BoxItem] = {}  # (region id, pane, kind) -> item
+        self._shown: dict[tuple[str, str, str], tuple] = {}  # key -> what its item last drew (skip if unchanged)
+        self._spare: dict[tuple[str, str], list] = {}  # (region kind, pane) -> hidden items to reuse
+        self._outlines: dict[str, pg.PlotCurveItem] = {}  # pane name -> the outlines of many regions in view
+        self._note: pg.TextItem | None = None
         self._applying = False
+        self.outlined: list[Region] = []  # regions in view drawn as outlines only (too many for items)
+        self._regions: list[Region] = []
+        self._starts = self._ends = np.zeros(0)
+        self._selected_id: str | None = None
+        self._redraw_timer = QtCore.QTimer(self, singleShot=True, interval=REDRAW_DELAY_MS)
+        self._redraw_timer.timeout.connect(self._draw)
+        for pane in stack.panes.values():
+            pane.view.sigRangeChanged.connect(self._redraw_timer.start)
 
     def show(self, regions: Iterable[Region], selected_id: str | None = None) -> None:
-        """Draw exactly ``regions``: items are updated in place (a drag in progress continues), added, removed."""
+        """Draw exactly ``regions`` (those in view): items are updated in place (a drag in progress continues)."""
+        self._regions = sorted(regions, key=lambda region: (region.start, region.end))
+        self._starts = np.array([region.start for region in self._regions], dtype=float)
+        self._ends = np.array([region.end for region in self._regions], dtype=float)
+        self._selected_id = selected_id
+        self._shown.clear()  # an edit the document refused puts its item back: redraw every item in view
+        self._draw()
+
+    def _draw(self) -> None:
+        self._redraw_timer.stop()
+        start, end = self.stack.time_range()
+        in_view = [self._regions[i] for i in np.flatnonzero((self._starts <= end) & (self._ends >= start))]
+        selected = next((region for region in self._regions if region.id == self._selected_id), None)
+        as_items, outlined = (in_view, []) if len(in_view) <= MAX_ITEMS else ([], in_view)
+        if selected is not None and all(region is not selected for region in as_items):
+            as_items = [*as_items, selected]
+        self.outlined = [region for region in outlined if region is not selected]
+        self._draw_items(as_items, {region.id: index for index, region in enumerate(self._regions)})
+        self._draw_outlines(self.outlined)
+
+    def _draw_items(self, regions: list[Region], order: dict[str, int]) -> None:
         wanted = {}
-        regions = sorted(regions, key=lambda region: (region.start, region.end))
-        label_rows = {region.id: index % len(LABEL_HEIGHTS) for index, region in enumerate(regions)}
         for region in regions:
             for pane in self.stack.panes.values():
                 wanted[(region.id, pane.name, region.kind)] = (region, pane)
@@ -185,25 +246,70 @@ class RegionOverlay(QtCore.QObject):
             for key, (region, pane) in wanted.items():
                 item = self._items.get(key)
                 if item is None:
-                    factory = ITEM_FACTORIES[(region.kind, _pane_kind(pane))]
-                    item = self._items[key] = factory(self, region.id, self.style.editable)
-                    pane.plot.addItem(item, ignoreBounds=True)
-                style = STYLES["selected"] if region.id == selected_id and self.style.editable else self.style
-                item.show_region(region, pane, style, self.stack.duration, label_rows[region.id])
+                    item = self._items[key] = self._take_item(region, pane)
+                style = STYLES["selected"] if region.id == self._selected_id and self.style.editable else self.style
+                shown = (region, style, self.stack.duration, order[region.id] % len(LABEL_HEIGHTS))
+                if not _same_drawing(self._shown.get(key), shown):
+                    item.show_region(region, pane, style, self.stack.duration, shown[3])
+                    self._shown[key] = shown
         finally:
             self._applying = False
 
+    def _draw_outlines(self, regions: list[Region]) -> None:
+        """Every region as a rectangle outline, all of one pane in one curve (NaN breaks between them)."""
+        for pane in self.stack.panes.values():
+            curve = self._outlines.get(pane.name)
+            if not regions:
+                if curve is not None:
+                    curve.setData([], [])
+                continue
+            if curve is None:
+                pen = pg.mkPen(*self.style.text_color, OUTLINE_ALPHA, width=1)  # the data stays visible beneath
+                curve = self._outlines[pane.name] = pg.PlotCurveItem(pen=pen, connect="finite")
+                curve.setZValue(REGION_Z)
+                pane.plot.addItem(curve, ignoreBounds=True)
+            x, y = _outline_points(regions, pane)
+            curve.setData(x, y)
+        self._show_note(len(regions))
+
+    def _show_note(self, count: int) -> None:
+        pane = next(iter(self.stack.panes.values()))
+        if self._note is None:
+            self._note = pg.TextItem("", anchor=(0, 0), fill=LABEL_FILL, color=self.style.text_color)
+            self._note.setZValue(REGION_Z + 2)
+            pane.plot.addItem(self._note, ignoreBounds=True)
+        self._note.setVisible(count > 0)
+        if count:
+            (start, _), (_, top) = pane.view.viewRange()
+            action = "move or edit them" if self.style.editable else "see them one by one"
+            self._note.setText(f"{count:,} regions in view, drawn as outlines: zoom in to {action}")
+            self._note.setPos(start, top)
+
     def clear(self) -> None:
-        for key in list(self._items):
-            self._remove(key)
+        self.show(())
 
     def items_for(self, region_id: str) -> dict[str, _SpanItem | _BoxItem]:
         """Pane name -> the item drawing ``region_id`` there."""
         return {pane: item for (rid, pane, _), item in self._items.items() if rid == region_id}
 
+    def _take_item(self, region: Region, pane: Pane):
+        """An item for ``region`` on ``pane``: a hidden one of the same kind when there is one (building one costs
+        milliseconds; panning over many regions reuses them), else a new one."""
+        spare = self._spare.get((region.kind, pane.name))
+        if spare:
+            item = spare.pop()
+            item.region_id = region.id
+            item.show()
+            return item
+        item = ITEM_FACTORIES[(region.kind, _pane_kind(pane))](self, region.id, self.style.editable)
+        pane.plot.addItem(item, ignoreBounds=True)
+        return item
+
     def _remove(self, key) -> None:
         item = self._items.pop(key)
-        self.stack.panes[key[1]].plot.removeItem(item)
+        self._shown.pop(key, None)
+        item.hide()
+        self._spare.setdefault((key[2], key[1]), []).append(item)
 
     # --- reports from the items -------------------------------------------------------------
     def item_moved(self, item, finished: bool) -> None:

@@ -18,7 +18,6 @@ from ...glossary import tip
 from .region_measures import EMPTY_MEASURES, MEASURED, RegionMeasures
 
 ALL_ROW_LABEL = "All regions"
-SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole
 REGION_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 MODEL_SHORT = {"waveform": "Wave", "spectrogram": "Spec"}
 DOMAIN_SHORT = {TIME: "time", TIME_FREQUENCY: "TF"}
@@ -94,17 +93,39 @@ def _sort_key(value) -> tuple:
 
 
 class RegionTableModel(QtCore.QAbstractTableModel):
-    """Rows: the regions, then "All regions" (when there is at least one region)."""
+    """Rows: the regions in the chosen order, then "All regions" (when there is at least one region).
+
+    The model sorts itself in Python (one key per row): a sort proxy asked Python for two values per comparison,
+    which froze the window for seconds on every edit once a sidecar held thousands of regions.
+    """
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.regions: tuple[Region, ...] = ()
         self.measures = EMPTY_MEASURES
+        self.sort_column, self.sort_order = START_COLUMN, QtCore.Qt.SortOrder.AscendingOrder
 
     def set_contents(self, regions: Sequence[Region], measures: RegionMeasures) -> None:
         self.beginResetModel()
-        self.regions, self.measures = tuple(regions), measures
+        self.measures = measures
+        self.regions = self._sorted(regions)
         self.endResetModel()
+
+    def sort(self, column: int, order=QtCore.Qt.SortOrder.AscendingOrder) -> None:
+        self.sort_column, self.sort_order = column, order
+        self.layoutAboutToBeChanged.emit()
+        before = self.regions
+        self.regions = self._sorted(before)
+        new_rows = {region.id: row for row, region in enumerate(self.regions)}
+        for index in self.persistentIndexList():  # the selection follows its region
+            if index.row() < len(before):
+                self.changePersistentIndex(index, self.index(new_rows[before[index.row()].id], index.column()))
+        self.layoutChanged.emit()
+
+    def _sorted(self, regions: Sequence[Region]) -> tuple[Region, ...]:
+        value = COLUMNS[self.sort_column].value
+        descending = self.sort_order == QtCore.Qt.SortOrder.DescendingOrder
+        return tuple(sorted(regions, key=lambda region: _sort_key(value(region, self.measures)), reverse=descending))
 
     def region_at(self, row: int) -> Region | None:
         return self.regions[row] if row < len(self.regions) else None
@@ -128,8 +149,6 @@ class RegionTableModel(QtCore.QAbstractTableModel):
         region = self.region_at(row)
         if role == REGION_ID_ROLE:
             return region.id if region is not None else ALL_REGIONS
-        if role == SORT_ROLE:
-            return self.value(row, column)
         if role == QtCore.Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
         if role == QtCore.Qt.ItemDataRole.ToolTipRole:
@@ -163,18 +182,6 @@ class RegionTableModel(QtCore.QAbstractTableModel):
             if role == QtCore.Qt.ItemDataRole.ToolTipRole:
                 return COLUMNS[section].tooltip
         return None
-
-
-class _AllRowLastProxy(QtCore.QSortFilterProxyModel):
-    """Sorts by the raw values; the "All regions" row stays at the bottom in either order."""
-
-    def lessThan(self, left: QtCore.QModelIndex, right: QtCore.QModelIndex) -> bool:
-        descending = self.sortOrder() == QtCore.Qt.SortOrder.DescendingOrder
-        if left.data(REGION_ID_ROLE) == ALL_REGIONS:
-            return descending
-        if right.data(REGION_ID_ROLE) == ALL_REGIONS:
-            return not descending
-        return _sort_key(left.data(SORT_ROLE)) < _sort_key(right.data(SORT_ROLE))
 
 
 SUMMARY_HEADERS = ("model", "domain", "mass", "rank acc.", "chance", "mass / chance")
@@ -253,11 +260,8 @@ class RegionTablePanel(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.model = RegionTableModel(self)
-        self.proxy = _AllRowLastProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
         self.view = QtWidgets.QTableView()
-        self.view.setModel(self.proxy)
+        self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(START_COLUMN, QtCore.Qt.SortOrder.AscendingOrder)
         self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
@@ -267,6 +271,7 @@ class RegionTablePanel(QtWidgets.QWidget):
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.view.horizontalHeader().setResizeContentsPrecision(0)  # fit the rows in view, not 1,000 of them
         self.view.setWordWrap(False)
         self.view.selectionModel().selectionChanged.connect(self._on_selection)
         self.view.clicked.connect(self._on_click)  # clicking the selected row zooms to it again
@@ -299,7 +304,7 @@ class RegionTablePanel(QtWidgets.QWidget):
             if row is None:
                 self.view.clearSelection()
             else:
-                index = self.proxy.mapFromSource(self.model.index(row, 0))
+                index = self.model.index(row, 0)
                 self.view.selectRow(index.row())
                 self.view.scrollTo(index)
         finally:
