@@ -246,3 +246,27 @@ def test_cli_segments_write_one_dcase_list_per_model(thirty_seconds, tmp_path, c
         assert _found(segments, thirty_seconds) >= 8
     assert main(["explain", str(audio), "--segments"]) == EXIT_USAGE
     assert "--out" in capsys.readouterr().err
+
+
+def test_a_partial_result_computed_on_its_span_equals_the_whole_computation(engine, model_pair):
+    """Publishing what is done costs what the done stretch costs (the view first on an hour): relevance and maps
+    computed on ``done_span()`` alone equal those computed over the whole recording, zero outside it."""
+    wave, spec = model_pair
+    rng = np.random.default_rng(4)
+    samples = (0.1 * rng.standard_normal(RATE * 12)).astype(np.float32)
+    samples[RATE * 5 : RATE * 6] = 0.0  # silence inside the span: the stabiliser must keep the clip's level
+    for model in (wave, spec):
+        timeline = Timeline.create(model.card, samples.size, "EpsilonPlusFlat")
+        batches = []
+        with pytest.raises(ExplanationCancelled):
+            explain_timeline(
+                engine, model, samples, timeline, lambda: (4.0, 7.0), lambda: len(batches) >= 1, batches.append
+            )
+        span = timeline.done_span()
+        assert 0 < span[0] and span[1] < samples.size  # a stretch inside the recording
+        whole = timeline.explanation(samples, spec.card.features)
+        part = timeline.explanation(samples, spec.card.features, span)
+        np.testing.assert_allclose(part.relevance, whole.relevance, rtol=1e-5, atol=1e-9)
+        np.testing.assert_allclose(part.tf_relevance, whole.tf_relevance, rtol=1e-4, atol=1e-9)
+        np.testing.assert_allclose(part.tf_silent, whole.tf_silent, rtol=1e-4, atol=1e-9)
+        assert not part.relevance[..., : span[0] // 64 - 2].any()

@@ -209,3 +209,29 @@ def test_dropping_a_file_opens_it(window, qtbot, tmp_path):
     window.dropEvent(QtGui.QDropEvent(position, actions, mime, buttons, modifiers))
     qtbot.waitUntil(lambda: window.clip is not None and window.clip.path == dropped, timeout=TIMEOUT_MS)
     assert window.clip.duration == pytest.approx(1.5)
+
+
+def test_an_opened_file_shows_its_waveform_and_spectrogram_before_the_models_load(qtbot, tmp_path, monkeypatch):
+    """The grid comes from the card files alone and the display spectrogram is numpy: nothing waits for torch."""
+    import subprocess
+    import sys
+
+    from audioxai_gui.ui.main_window import MainWindow
+
+    monkeypatch.setattr(MainWindow, "_load_backend", lambda self, wanted, task=None: None)  # models never arrive
+    settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    window.start(EXAMPLE_AUDIO)
+    pane = window.stack.panes["spectrogram"]
+    qtbot.waitUntil(lambda: pane.background.pyramid is not None, timeout=TIMEOUT_MS)
+    assert window.backend is None and window.stack.panes["waveform"].peaks is not None
+    assert pane.background.pyramid.shape[1] == pane.background.grid.framing.n_frames(
+        len(window.stack.panes["waveform"].peaks)
+    )
+    code = (
+        "import sys; from audioxai_gui.ui.main_window import MainWindow; from audioxai_gui.classifiers.discovery "
+        "import display_grid; from audioxai_gui.ui.clip import display_spectrogram; import numpy as np; "
+        "display_spectrogram(np.ones(8000, np.float32), display_grid()); assert 'torch' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

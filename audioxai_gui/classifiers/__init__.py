@@ -1,23 +1,31 @@
-"""Classifiers: model cards, the architecture registry, loading and training."""
+"""Classifiers: model cards, the architecture registry, loading and training.
 
-from .architectures import ARCHITECTURES, build_model, register_architecture
-from .card import ModelCard, ModelLoadError
-from .registry import LoadedModel, find_cards, load_model, pick_card
-from .tasks import Task, UnknownTaskError, default_task, discover_tasks, get_task
+The names below are imported on first use, so reading cards (``card``, ``discovery``, ``tasks``) never imports
+torch: the window reads them while torch is still loading."""
 
-__all__ = [
-    "ARCHITECTURES",
-    "LoadedModel",
-    "ModelCard",
-    "ModelLoadError",
-    "Task",
-    "UnknownTaskError",
-    "build_model",
-    "default_task",
-    "discover_tasks",
-    "find_cards",
-    "get_task",
-    "load_model",
-    "pick_card",
-    "register_architecture",
-]
+from importlib import import_module
+
+_HOMES = {
+    "ARCHITECTURES": "architectures",
+    "build_model": "architectures",
+    "register_architecture": "architectures",
+    "ModelCard": "card",
+    "ModelLoadError": "card",
+    "LoadedModel": "registry",
+    "load_model": "registry",
+    "pick_card": "registry",
+    "find_cards": "discovery",
+    "Task": "tasks",
+    "UnknownTaskError": "tasks",
+    "default_task": "tasks",
+    "discover_tasks": "tasks",
+    "get_task": "tasks",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_HOMES[name]}", __name__), name)

@@ -4,60 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from ..batch import failure_reason, shown_path
+from ..batch import failure_reason
 from ..checks import read_regular_file
 from .architectures import ARCHITECTURES, build_model
-from .card import CARD_SUFFIX, ModelCard, ModelLoadError
+from .card import ModelCard, ModelLoadError
+from .discovery import BUILTIN_MODELS, USER_MODELS_ENV, find_cards, model_folders  # noqa: F401 (their old home)
 from .tasks import discover_tasks, get_task
-
-BUILTIN_MODELS = Path(__file__).resolve().parents[2] / "models"
-USER_MODELS_ENV = "AUDIOXAI_MODELS"
-
-
-def model_folders() -> list[Path]:
-    """Built-in ``models/`` plus the user's folder (``$AUDIOXAI_MODELS`` or ~/.local/share/audioxai/models)."""
-    user = os.environ.get(USER_MODELS_ENV) or Path.home() / ".local/share/audioxai/models"
-    return [BUILTIN_MODELS, Path(user)]
-
-
-def find_cards(folders: list[Path] | None = None) -> tuple[list[ModelCard], list[str]]:
-    """Every usable card in the folders, plus one message per card that is not. Never raises.
-
-    A card whose name an earlier card (a built-in one: its folder comes first) already has is left out
-    and reported: two models of one name could not be told apart in menus, sessions or ``--*-model``.
-    """
-    cards, problems, owners = [], [], {}
-    for folder in folders if folders is not None else model_folders():
-        try:
-            paths = sorted(Path(folder).glob(f"*{CARD_SUFFIX}"))
-        except OSError as exc:
-            problems.append(f"model folder {shown_path(folder)}: {failure_reason(exc)}")
-            continue
-        for path in paths:
-            try:
-                card = ModelCard.load(path)
-            except ModelLoadError as exc:
-                problems.append(str(exc))
-                continue
-            except Exception as exc:  # noqa: BLE001 - one bad card must never stop discovery
-                problems.append(f"model card {shown_path(path)}: {failure_reason(exc)}")
-                continue
-            if card.name in owners:
-                problems.append(
-                    f"model card {shown_path(path)}: the name {card.name!r} is already used by "
-                    f"{shown_path(owners[card.name])}; this card is left out (give it another name)"
-                )
-                continue
-            owners[card.name] = path
-            cards.append(card)
-    return cards, problems
 
 
 def file_sha256(path: Path) -> str:

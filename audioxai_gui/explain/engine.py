@@ -24,7 +24,7 @@ from ..classifiers import LoadedModel, ModelCard, load_model
 from ..classifiers.inputs import model_input
 from ..features import FeatureSpec
 from .composites import DEFAULT_COMPOSITE, make_composite
-from .projection import project
+from .projection import SILENCE_LEVEL, project
 from .zennit_import import import_zennit
 
 DEVICE_ENV = "AUDIOXAI_DEVICE"
@@ -160,14 +160,44 @@ def resolve_target_mode(target_mode: str | None, target: int | None, n_windows: 
     return target_mode or ("each_window" if n_windows > 1 else "one_class")
 
 
-def time_frequency_maps(input_kind: str, samples, relevance: np.ndarray, grid: FeatureSpec):
+def time_frequency_maps(
+    input_kind: str, samples, relevance: np.ndarray, grid: FeatureSpec, span: tuple[int, int] | None = None
+):
     """(map, silent track per frame, silent share) shown for a model's relevance on a clip: a waveform
     model's is projected (DFT-LRP), its relevance on silent samples kept apart; a spectrogram model's
-    relevance is its map, with nothing silent."""
-    if input_kind == "waveform":
+    relevance is its map, with nothing silent. ``span`` (first, stop) in samples: the relevance is zero outside
+    it (a partial result), so only the frames it touches are projected; the rest of the map is zero."""
+    if input_kind != "waveform":
+        return relevance, np.zeros(relevance.shape[-1], np.float32), 0.0
+    if span is None:
         projection = project(samples, relevance, grid)
         return projection.tf.astype(np.float32), projection.silent.astype(np.float32), float(projection.silent_share)
-    return relevance, np.zeros(relevance.shape[-1], np.float32), 0.0
+    return _projected_span(np.asarray(samples, dtype=np.float32), relevance, grid, span)
+
+
+def _projected_span(samples: np.ndarray, relevance: np.ndarray, grid: FeatureSpec, span: tuple[int, int]):
+    """The frames touching samples [first, stop), projected from a stretch of the clip wide enough that each
+    equals the whole clip's frame (real signal in every frame, the clip's level for the silence stabiliser)."""
+    framing = grid.framing
+    hop, n_fft = framing.hop_length, framing.n_fft
+    pad = n_fft // 2 if framing.center else 0
+    n_frames = framing.n_frames(len(samples))
+    tf = np.zeros((grid.n_bands, n_frames), dtype=np.float32)
+    silent = np.zeros(n_frames, dtype=np.float32)
+    first, stop = span
+    f0 = max(0, (first + pad - n_fft) // hop + 1)
+    f1 = min(n_frames, -(-(stop + pad) // hop))
+    if f1 <= f0:
+        return tf, silent, 0.0
+    g0 = max(0, f0 - -(-pad // hop))  # the stretch starts on a frame centre, far enough back for frame f0's window
+    s0, s1 = g0 * hop, min(len(samples), (f1 - 1) * hop - pad + n_fft)
+    clip_level = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+    stretch_level = float(np.sqrt(np.mean(np.square(samples[s0:s1], dtype=np.float64))))
+    silence_level = SILENCE_LEVEL * clip_level / stretch_level if stretch_level > 0 else SILENCE_LEVEL
+    projection = project(samples[s0:s1], relevance[s0:s1], grid, silence_level)
+    tf[:, f0:f1] = projection.tf[:, f0 - g0 : f1 - g0]
+    silent[f0:f1] = projection.silent[f0 - g0 : f1 - g0]
+    return tf, silent, float(projection.silent_share)
 
 
 @dataclass(frozen=True)
@@ -253,10 +283,12 @@ def assemble_explanation(
     composite: str,
     device: str,
     seconds: float = 0.0,
+    span: tuple[int, int] | None = None,
 ) -> Explanation:
     """The one place an Explanation is put together from stitched relevance and per-window results (the engine's
     and the Timeline's explanations of the same audio carry the same fields, computed the same way).
-    ``target`` None: the clip's most probable class (mean over the done windows)."""
+    ``target`` None: the clip's most probable class (mean over the done windows); ``span``: see
+    ``time_frequency_maps`` (a partial result whose relevance is zero outside it)."""
     done = windows.done
     n_classes = len(card.classes)
     mean = windows.probabilities[done].mean(axis=0) if done.any() else np.full(n_classes, 1 / n_classes)
@@ -264,7 +296,7 @@ def assemble_explanation(
     with np.errstate(divide="ignore", invalid="ignore"):
         window_conservation = np.where(done, windows.on_clip / windows.explained_logits, 0.0).astype(np.float32)
     total_abs = float(windows.total_abs[done].sum())
-    tf_relevance, tf_silent, silent_share = time_frequency_maps(card.input_kind, samples, relevance, grid)
+    tf_relevance, tf_silent, silent_share = time_frequency_maps(card.input_kind, samples, relevance, grid, span)
     return Explanation(
         model_name=card.name,
         input_kind=card.input_kind,

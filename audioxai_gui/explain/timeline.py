@@ -155,34 +155,52 @@ class Timeline:
         exp = np.exp(shifted)
         return np.where(self.done[:, None], exp / exp.sum(axis=1, keepdims=True), 0.0).astype(np.float32)
 
-    def _count(self) -> np.ndarray:
-        """How many done windows cover each element of ``total``'s last axis."""
+    def _count(self, first: int, stop: int) -> np.ndarray:
+        """How many done windows cover each element [first, stop) of ``total``'s last axis."""
         starts = self.plan.starts[self.done]
-        length, width = self.total.shape[-1], self.plan.window
+        width = self.plan.window
         if self.card.input_kind != "waveform":
             framing = self.card.features.framing
             starts, width = starts // framing.hop_length, framing.n_frames(self.plan.window)
+        length = stop - first
         diff = np.zeros(length + 1, dtype=np.int32)
-        np.add.at(diff, np.minimum(starts, length), 1)
-        np.add.at(diff, np.minimum(starts + width, length), -1)
+        np.add.at(diff, np.clip(starts - first, 0, length), 1)
+        np.add.at(diff, np.clip(starts + width - first, 0, length), -1)
         return np.cumsum(diff[:-1])
 
-    def explanation(self, samples: np.ndarray, grid: FeatureSpec | None = None) -> Explanation:
-        """What is done so far as an engine Explanation of ``samples`` (unexplained stretches are zero)."""
+    def done_span(self) -> tuple[int, int] | None:
+        """Clip samples [first, stop) from the first explained window's start to the last one's end (None: none)."""
+        if not self.done.any():
+            return None
+        starts = self.plan.starts[self.done] - self.plan.offset
+        return max(0, int(starts.min())), min(self.plan.n_samples, int(starts.max()) + self.plan.window)
+
+    def explanation(
+        self, samples: np.ndarray, grid: FeatureSpec | None = None, span: tuple[int, int] | None = None
+    ) -> Explanation:
+        """What is done so far as an engine Explanation of ``samples`` (unexplained stretches are zero).
+        ``span`` (clip samples [first, stop), e.g. ``done_span()``): relevance and maps are computed there only
+        and are zero elsewhere, so a partial result of an hour costs what its explained part costs."""
         card, plan = self.card, self.plan
         if card.input_kind != "waveform" or grid is None or grid.sample_rate != card.sample_rate:
             grid = card.features
+        first, stop = span if span is not None else (0, plan.n_samples)
         with self._lock:
-            count = np.maximum(self._count(), 1).astype(np.float32)
             if card.input_kind == "waveform":
-                relevance = (
-                    self.total[plan.offset : plan.offset + plan.n_samples] / count[plan.offset :][: plan.n_samples]
-                )
+                relevance = np.zeros(plan.n_samples, dtype=np.float32)
+                low, high = plan.offset + first, plan.offset + stop
+                count = np.maximum(self._count(low, high), 1)
+                np.divide(self.total[low:high], count, out=relevance[first:stop], casting="unsafe")
             else:
                 framing = card.features.framing
-                first = plan.offset // framing.hop_length
-                stop = first + framing.n_frames(plan.n_samples)
-                relevance = (self.total[:, first:stop] / count[first:stop]).astype(np.float32)
+                offset_frames = plan.offset // framing.hop_length
+                n_frames = framing.n_frames(plan.n_samples)
+                f0 = first // framing.hop_length
+                f1 = n_frames if stop >= plan.n_samples else min(n_frames, -(-stop // framing.hop_length) + 1)
+                relevance = np.zeros((self.total.shape[0], n_frames), dtype=np.float32)
+                low, high = offset_frames + f0, offset_frames + f1
+                count = np.maximum(self._count(low, high), 1)
+                np.divide(self.total[:, low:high], count, out=relevance[:, f0:f1], casting="unsafe")
             logits = self.logits
             windows = WindowResults(
                 self.probabilities(),
@@ -205,6 +223,7 @@ class Timeline:
             composite=self.composite,
             device=self.device,
             seconds=self.seconds,
+            span=span,
         )
 
     # --- persistence (see cache.py) -------------------------------------------------------------

@@ -3,6 +3,10 @@
 ``spectrogram_db`` returns level in dB re full scale (1.0), floored at ``-top_db``. The model sees
 the same values rescaled to [0, ~1] by ``model_input_from_db`` (silence -> 0, so input-proportional
 LRP rules put no relevance on silence).
+
+Tensors (the model's input) go through ``torch.stft``; numpy arrays (every display) through the same STFT in
+numpy, so an opened file's spectrogram is drawn before torch has loaded (tests hold the two to 1e-3 dB).
+torch is imported on first use only.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-import torch
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .framing import Framing
+
+NUMPY_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+"""Framing.pad_mode follows torch.stft; numpy names some modes differently."""
 
 FEATURE_KINDS = ("stft_db", "mel_db")
 
@@ -83,8 +90,10 @@ def _mel_fb(sr: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.nd
     return fb
 
 
-def stft(samples: torch.Tensor, framing: Framing) -> torch.Tensor:
+def stft(samples, framing: Framing):
     """Complex STFT (..., n_bins, n_frames) of a real tensor (..., n_samples)."""
+    import torch
+
     window = torch.as_tensor(framing.window_array(), dtype=samples.dtype, device=samples.device)
     shape = samples.shape
     flat = samples.reshape(-1, shape[-1])
@@ -101,8 +110,10 @@ def stft(samples: torch.Tensor, framing: Framing) -> torch.Tensor:
     return spec.reshape(*shape[:-1], *spec.shape[-2:])
 
 
-def istft(spectrum: torch.Tensor, framing: Framing, length: int) -> torch.Tensor:
+def istft(spectrum, framing: Framing, length: int):
     """Inverse of ``stft`` with the same framing: (..., n_bins, n_frames) -> (..., length) real samples."""
+    import torch
+
     window = torch.as_tensor(framing.window_array(), dtype=spectrum.real.dtype, device=spectrum.device)
     shape = spectrum.shape
     flat = spectrum.reshape(-1, *shape[-2:])
@@ -118,20 +129,37 @@ def istft(spectrum: torch.Tensor, framing: Framing, length: int) -> torch.Tensor
     return samples.reshape(*shape[:-2], length)
 
 
+def numpy_stft(samples: np.ndarray, framing: Framing) -> np.ndarray:
+    """``stft`` in numpy, float32 in, complex64 out: (..., n_bins, n_frames), frames as torch.stft cuts them."""
+    samples = np.ascontiguousarray(samples, dtype=np.float32)
+    if framing.center:
+        pad = framing.n_fft // 2
+        mode = NUMPY_PAD_MODES[framing.pad_mode]
+        samples = np.pad(samples, [(0, 0)] * (samples.ndim - 1) + [(pad, pad)], mode=mode)
+    frames = sliding_window_view(samples, framing.n_fft, axis=-1)[..., :: framing.hop_length, :]
+    window = framing.window_array().astype(np.float32)
+    return np.fft.rfft(frames * window, axis=-1).swapaxes(-1, -2)
+
+
 def spectrogram_db(samples, spec: FeatureSpec):
     """Level in dB (re 1.0 full scale, floored at -top_db): (..., n_bands, n_frames).
 
     Accepts a numpy array or a torch tensor of shape (..., n_samples) and returns the same type.
     """
-    is_numpy = not isinstance(samples, torch.Tensor)
-    x = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32)) if is_numpy else samples
-    power = stft(x, spec.framing).abs().square()
+    if isinstance(samples, np.ndarray) or not hasattr(samples, "detach"):
+        spectrum = numpy_stft(samples, spec.framing)
+        power = np.square(spectrum.real) + np.square(spectrum.imag)
+        if spec.kind == "mel_db":
+            power = np.matmul(spec.mel_filterbank().astype(np.float32), power)
+        return np.maximum(10.0 * np.log10(np.maximum(power, spec.amin**2)), -spec.top_db).astype(np.float32)
+    import torch
+
+    power = stft(samples, spec.framing).abs().square()
     if spec.kind == "mel_db":
         fb = torch.tensor(spec.mel_filterbank(), dtype=power.dtype, device=power.device)
         power = torch.matmul(fb, power)
     db = 10.0 * torch.log10(torch.clamp(power, min=spec.amin**2))
-    db = torch.clamp(db, min=-spec.top_db)
-    return db.numpy() if is_numpy else db
+    return torch.clamp(db, min=-spec.top_db)
 
 
 def model_input_from_db(db, spec: FeatureSpec):

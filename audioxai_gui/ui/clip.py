@@ -269,22 +269,32 @@ def prepare_display(
     cancelled: Callable[[], bool] = lambda: False,
     wait_for_image: bool = True,
     start_s: float = 0.0,
+    span: tuple[int, int] | None = None,
 ) -> ExplanationDisplay:
     """What drawing ``explanation`` needs. ``wait_for_image`` False (a long clip's partial result) takes the full
     display spectrogram only if it is ready, so relevance is drawn without waiting for an hour's image.
     ``start_s``: where on the clip the explained audio starts (a selection explained as one clip; a frame
-    boundary, ``snap_to_frames``): its maps are drawn there and nowhere else."""
+    boundary, ``snap_to_frames``): its maps are drawn there and nowhere else. ``span`` (samples [first, stop) at
+    the explanation's rate): the relevance is zero outside it (a partial result), so only that part is drawn."""
     from ..explain.accounting import silent_note  # the engine is loaded by now
 
-    samples = explanation.relevance if explanation.relevance.ndim == 1 else None
-    shares = explanation.tf_shares()
-    shares *= 100  # tf_shares is a fresh array: scaled in place, no second copy of an hour's map
-    grid = explanation.grid
+    grid = explanation.grid  # on the explanation's own rate (engine.explain picks it so)
+    framing = grid.framing
+    first, stop = span if span is not None else (0, None)
+    pad = framing.n_fft // 2 if framing.center else 0
+    f0 = max(0, (first + pad - framing.n_fft) // framing.hop_length + 1) if span is not None else 0
+    f1 = -(-(stop + pad) // framing.hop_length) if span is not None else None
+    part = explanation.tf_relevance[..., f0:f1]  # all of the map that is not zero
+    total = float(np.abs(part).sum(dtype=np.float64))
+    shares = part * np.float32(100 / total) if total > 0 else np.zeros_like(part)
+    samples = explanation.relevance[first:stop] if explanation.relevance.ndim == 1 else None
+    frame_origin = round(start_s * grid.sample_rate / framing.hop_length) + f0
+    sample_origin = round(start_s * explanation.sample_rate) + first
     return ExplanationDisplay(
         explanation,
         clip.image(grid, cancelled) if wait_for_image else clip.images.get(grid),
-        shares,
-        ColumnPyramid(shares, signed_absmax, origin=round(start_s * grid.sample_rate / grid.framing.hop_length)),
-        PeakPyramid(samples, origin=round(start_s * explanation.sample_rate)) if samples is not None else None,
+        shares.astype(np.float32, copy=False),
+        ColumnPyramid(shares, signed_absmax, origin=frame_origin),
+        PeakPyramid(samples, origin=sample_origin) if samples is not None else None,
         silent_note(explanation),
     )

@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..annotate.sidecar import sidecar_task
 from ..audio.io import supported_extensions
 from ..batch import failure_message, failure_reason, shown_path
+from ..classifiers.discovery import display_grid
 from ..resources import TASK_EXAMPLES
 from ..session import PANES, ROLES, SESSION_SUFFIX, DisplaySettings, Session, SessionError, ViewState
 from . import colormaps
@@ -82,6 +83,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.display = DisplaySettings()
         self._pending_open: Path | None = None
         self._open_example = False  # once models load, open the task's built-in example
+        self._preview_task: str | None = None  # the task whose spectrogram grid an opened file is previewed on
         self._pending_view: ViewState | None = None
         self._progress: dict[str, float] = {}
         self._scale_cache: dict = {}
@@ -221,6 +223,7 @@ class MainWindow(QtWidgets.QMainWindow):
         then open ``path`` (None: the task's built-in example)."""
         self._pending_open = Path(path) if path is not None else None
         self._open_example = path is None
+        self._preview_task = task
         if path is not None:
             self._preview_audio(Path(path))
         self.statusBar().showMessage("loading models…")
@@ -373,15 +376,25 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
     def _preview_audio(self, path: Path) -> None:
-        """While torch and the models load, decode the file at its own rate and show its waveform (open_file
-        decodes it again for the models' rates once they are ready; its job supersedes this one)."""
+        """While torch and the models load, decode the file at its own rate and show its waveform and spectrogram
+        (on the grid the task's spectrogram card names: read from the card, no torch; skipped when the file's rate
+        is not the grid's, or mel bands would need librosa). open_file decodes it again for the models' rates once
+        they are ready; its job supersedes this one."""
+        grid = display_grid(self._preview_task)
 
         def show(clip) -> None:
-            if self.backend is None and self.clip is None:
-                self.setWindowTitle(f"{clip.path.name} — AudioXAI")
-                self.stack.panes["waveform"].set_audio(clip.peaks, clip.audio.sample_rate)
-                self.stack.set_duration(clip.duration)
-                self._milestone("waveform")
+            if self.backend is not None or self.clip is not None:
+                return
+            self.setWindowTitle(f"{clip.path.name} — AudioXAI")
+            self.stack.panes["waveform"].set_audio(clip.peaks, clip.audio.sample_rate)
+            self.stack.set_duration(clip.duration)
+            self._milestone("waveform")
+            if grid is not None and grid.kind == "stft_db" and grid.sample_rate == clip.audio.sample_rate:
+                self.stack.show_spectrogram(clip, grid)  # a long clip: overview and tiles at once
+                if not clip.is_long(grid):
+                    self.runner.submit(
+                        "image", lambda progress, cancelled: clip.image(grid, cancelled), self._preview_image
+                    )
 
         self.runner.submit(
             "audio",
@@ -389,6 +402,11 @@ class MainWindow(QtWidgets.QMainWindow):
             on_done=show,
             on_failed=lambda exc: None,  # open_file reports a bad file once the models are ready
         )
+
+    def _preview_image(self, image) -> None:
+        if self.backend is None and self.clip is None:
+            self.stack.show_full_spectrogram(image)
+            self._milestone("spectrogram")
 
     def _open_failed(self, path: Path, exc: BaseException) -> None:
         reason = failure_message(path, exc)
@@ -553,7 +571,7 @@ class MainWindow(QtWidgets.QMainWindow):
             maps["spectrogram"] = self._scale(self.drawn["spectrogram"].tf_shares)
         if self.drawn.get("waveform") is not None:
             maps["waveform_tf"] = self._scale(self.drawn["waveform"].tf_shares)
-            samples_scale = self._scale(self.drawn["waveform"].explanation.relevance)
+            samples_scale = self._scale(self.drawn["waveform"].samples_pyramid.values)  # what is drawn of it
             self.stack.panes["waveform"].set_display(settings, samples_scale)
         if settings.shared_scale and maps:
             maps = dict.fromkeys(maps, max(maps.values()))

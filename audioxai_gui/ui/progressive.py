@@ -151,8 +151,12 @@ class RecordingExplainer(QtCore.QObject):
             state = {"published": 0.0, "cost": 0.0, "view": None}
 
             def publish() -> None:
+                """Draw what is done: only the stretch the explained windows cover is computed (the view first,
+                then outwards from it), so a partial result costs what its part of the recording costs."""
                 started = time.perf_counter()
-                display = prepare_display(timeline.explanation(samples, grid), clip, cancelled, wait_for_image=False)
+                span = timeline.done_span()
+                explanation = timeline.explanation(samples, grid, span)
+                display = prepare_display(explanation, clip, cancelled, wait_for_image=False, span=span)
                 state["published"], state["cost"] = time.perf_counter(), time.perf_counter() - started
                 self.partial.emit(role, token, display)
 
