@@ -9,6 +9,7 @@ engine, see ``_fill_cache``); frame times of pans and zooms with the prediction 
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -228,8 +229,15 @@ def run(full: bool = False) -> list[dict]:
         again.close()
     rows.append(
         {
-            "measure": "torch threads / CPU load average when measured",
-            "value": f"{torch.get_num_threads()} / {os.getloadavg()[0]:.1f}",
+            "measure": "peak resident memory of the whole run (MB; both windows, the hour's maps, the cache)",
+            "value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "target": "",
+        }
+    )
+    rows.append(
+        {
+            "measure": "torch threads / CPU load average (1, 5, 15 min) when measured",
+            "value": f"{torch.get_num_threads()} / " + ", ".join(f"{load:.1f}" for load in os.getloadavg()),
             "target": "",
         }
     )

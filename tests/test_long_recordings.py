@@ -260,7 +260,7 @@ def test_a_partial_result_computed_on_its_span_equals_the_whole_computation(engi
         batches = []
         with pytest.raises(ExplanationCancelled):
             explain_timeline(
-                engine, model, samples, timeline, lambda: (4.0, 7.0), lambda: len(batches) >= 1, batches.append
+                engine, model, samples, timeline, lambda: (4.0, 7.0), lambda b=batches: len(b) >= 1, batches.append
             )
         span = timeline.done_span()
         assert 0 < span[0] and span[1] < samples.size  # a stretch inside the recording

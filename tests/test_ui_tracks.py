@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6 import QtWidgets
 
@@ -121,6 +122,9 @@ def test_time_axis_reads_seconds_then_a_clock_never_ks(qapp):
     assert axis.tickStrings([41.0, 42.0], 1.0, 1.0) == ["0:41", "0:42"]  # minor ticks read like the major ones
     axis.setRange(0.0, 2.0)
     assert axis.tickStrings([1.0, 1.5], 1.0, 0.5) == ["1.0", "1.5"]
+    assert axis.tickSpacing(0.0, 3600.0, 800)[0] == (600, 0.0)  # 10:00, 20:00... not 8:20, 16:40
+    assert axis.tickSpacing(1800.0, 1810.0, 800)[0] == (2, 0.0)
+    assert axis.tickSpacing(0.0, 30.0, 800) == pg.AxisItem.tickSpacing(axis, 0.0, 30.0, 800)  # seconds: as before
 
 
 def test_a_selection_is_explained_as_one_clip_and_its_maps_are_drawn(window, digits):

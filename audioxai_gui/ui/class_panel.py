@@ -131,13 +131,24 @@ class ClassPanel(QtWidgets.QWidget):
             layout.addWidget(column)
         layout.addStretch(1)
         self.explanations: dict = dict.fromkeys(ROLES)
+        self.scope = ""
+
+    def set_scope(self, scope: str) -> None:
+        """What the panel describes, said before the verdict (a long recording: "at 1:02.500", "whole recording",
+        "selection 0:12.3–0:13.1"); empty for a clip of one model window."""
+        self.scope = scope
+        self._show_agreement()
 
     def show_explanation(self, role: str, explanation) -> None:
         self.explanations[role] = explanation
         self.columns[role].show_explanation(explanation)
-        self.agreement.setText(agreement_text(self.explanations))
+        self._show_agreement()
         if explanation is not None:
             self._add_classes(explanation.classes)
+
+    def _show_agreement(self) -> None:
+        verdict = agreement_text(self.explanations)
+        self.agreement.setText(f"{self.scope}: {verdict[0].lower()}{verdict[1:]}" if self.scope else verdict)
 
     def _add_classes(self, classes: list[str]) -> None:
         blocker = QtCore.QSignalBlocker(self.target)

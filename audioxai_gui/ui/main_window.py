@@ -128,7 +128,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.timing_label = QtWidgets.QLabel("")
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
-        self.progress.setMaximumWidth(160)
+        self.progress.setMinimumWidth(210)  # "explaining 81% · 12 min left" on one line
+        self.progress.setMaximumWidth(260)
         self.progress.setFormat("explaining %p%")
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the running explanation")

@@ -40,6 +40,13 @@ def format_time(seconds: float, span: float, decimals: int = 3) -> str:
     return format_clock(seconds, decimals)
 
 
+CLOCK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400)
+"""Tick steps of a clock axis (seconds): the steps a clock face has."""
+MIN_CLOCK_SPACING_S = 1
+TICK_PIXELS = 90
+"""About one labelled tick per this many pixels ("1:02:05" needs about 60)."""
+
+
 class TimeAxisItem(pg.AxisItem):
     """A bottom axis whose ticks read as seconds or as h:mm:ss.mmm (see module docstring)."""
 
@@ -47,6 +54,16 @@ class TimeAxisItem(pg.AxisItem):
         super().__init__(orientation, **kwargs)
         self.enableAutoSIPrefix(False)
         self.setToolTip("time from the start of the recording: seconds, or h:mm:ss.mmm for long recordings")
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph's names)
+        """On a clock, ticks at clock steps (every 10 s, 5 min, 30 min...), not at 8:20 and 16:40."""
+        span = maxVal - minVal
+        if max(abs(minVal), abs(maxVal)) < CLOCK_FROM_S or span < MIN_CLOCK_SPACING_S * 2:
+            return super().tickSpacing(minVal, maxVal, size)
+        wanted = span / max(2.0, size / TICK_PIXELS)
+        major = next((step for step in CLOCK_STEPS_S if step >= wanted), CLOCK_STEPS_S[-1])
+        minor = [step for step in CLOCK_STEPS_S if step <= major / 4 and major % step == 0]
+        return [(major, 0.0), (minor[-1], 0.0)] if minor else [(major, 0.0)]
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
         # Decided by the visible range, not by each tick level's values, so major and minor ticks read alike.

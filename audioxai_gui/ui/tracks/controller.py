@@ -92,6 +92,7 @@ class TracksController(QtCore.QObject):
 
     # --- data -------------------------------------------------------------------------------
     def _open_clip(self, clip) -> None:
+        self.window.class_panel.set_scope("")
         self.tracks, self.marks, self._sound = {}, [], {}
         self.selection_explanations = {}
         self.plot.set_tracks([], [], clip.duration)
@@ -127,19 +128,30 @@ class TracksController(QtCore.QObject):
     def follow_cursor(self, seconds: float) -> None:
         """Show, per model, the probabilities of the window under the cursor (long clips only); over silence or an
         unexplained window, the whole recording's."""
+        panel, scopes = self.window.class_panel, set()
         for role, track in self.tracks.items():
             display = self.window.displays.get(role)
             if display is None or len(track.times) < 2 or role in self.window.pinned:
                 continue  # a selection explained as one clip keeps the panel until it is unpinned
             index = track.window_at(seconds)
             if index is not None and track.has_sound[index]:
-                self.window.class_panel.show_explanation(role, window_view(display.explanation, index))
+                panel.show_explanation(role, window_view(display.explanation, index))
+                scopes.add(f"at {self._when(seconds)}")
             else:
-                self.window.class_panel.show_explanation(role, display.explanation)
+                panel.show_explanation(role, display.explanation)
+                scopes.add("whole recording (cursor on silence)" if index is not None else "whole recording")
+        if scopes:
+            panel.set_scope(" / ".join(sorted(scopes)))
+
+    def _when(self, seconds: float) -> str:
+        """A time on this recording as its axis reads it ("12.345 s", "1:02.500")."""
+        duration = self.window.clip.duration if self.window.clip is not None else 0.0
+        text = format_time(seconds, duration)
+        return text if ":" in text else f"{text} s"
 
     def describe(self, seconds: float) -> str:
         """Both models' top 3 at ``seconds`` (hover text)."""
-        lines = [f"at {format_time(seconds, self.window.clip.duration if self.window.clip else 0)}"]
+        lines = [f"at {self._when(seconds)}"]
         for role, track in self.tracks.items():
             top = track.top_classes_at(seconds)
             label = track.label_at(seconds)
@@ -236,7 +248,7 @@ class TracksController(QtCore.QObject):
                     target_mode="one_class",
                 )
                 display = prepare_display(explanation, clip, cancelled, start_s=start)
-                span = f"{format_time(start, clip.duration)}–{format_time(end, clip.duration)}"
+                span = f"{self._when(start)}–{self._when(end)}"
                 display.note = " · ".join(filter(None, [f"selection {span} explained as one clip", display.note]))
                 displays[role] = display
             return displays
@@ -254,6 +266,7 @@ class TracksController(QtCore.QObject):
             self.window.pinned[role] = display
             self.window.draw_explanation(role, display)
             self.window.class_panel.show_explanation(role, display.explanation)
+        self.window.class_panel.set_scope(f"selection {self._when(selection.start)}–{self._when(selection.end)}")
         said = ", ".join(f"{role}: {e.classes[e.target]}" for role, e in self.selection_explanations.items())
         self.window.notify(f"selection explained as one clip — {said} (change the selection to go back)", "info")
 

@@ -142,7 +142,10 @@ class TracksPlot(pg.PlotItem):
         self.time_viewbox.setXLink(time_view)
         self.time_viewbox.setMouseEnabled(x=True, y=False)
         self.time_viewbox.setMenuEnabled(False)
-        self.setToolTip(TRACKS_TOOLTIP)
+        self.hideButtons()  # pyqtgraph's "A" (auto-range) button: the tracks always show every row
+        # The terms go on the row names; over the tracks themselves the hover shows both models' top 3 at that
+        # time, which a standing tooltip of three paragraphs would cover.
+        self.getAxis("left").setToolTip(TRACKS_TOOLTIP)
         self.time_viewbox.sigXRangeChanged.connect(lambda *_: self.items_.update())
 
     def set_tracks(self, tracks: list[ModelTrack], marks, duration: float) -> None:
