@@ -352,6 +352,53 @@ def test_odd_paths_have_plain_messages(tmp_path, make, words):
     assert "pipe?" not in str(info.value) and "internal error" not in str(info.value)
 
 
+def _cut_wav(subtype: str, share: float):
+    def make(path: Path) -> None:
+        sf.write(path, 0.3 * np.sin(np.arange(8000) / 3.0).astype(np.float32), 8000, subtype=subtype, format="WAV")
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * share)])
+
+    return make
+
+
+def _mp3(path: Path) -> None:
+    sf.write(path, 0.3 * np.sin(np.arange(8000) / 3.0).astype(np.float32), 8000, format="MP3")
+
+
+# The issue's unclear messages, one case per category: (file name, how to make it, words it must say, words it
+# must not say). Every message must also start with the file's name and name it only once.
+UNCLEAR_BEFORE = [
+    ("random.mp3", lambda p: p.write_bytes(bytes(range(256)) * 3), "the content is not valid MP3 audio", "pipe"),
+    ("id3.mp3", lambda p: p.write_bytes(b"ID3\x03" + bytes(6) + bytes(300)), "not valid MP3 audio", "recognised)"),
+    ("garbage.wav", lambda p: p.write_bytes(b"RIFF" + bytes(60)), "not a recognised audio file", "internal error"),
+    ("fifo.wav", os.mkfifo, "not a regular file (a pipe", "empty"),
+    ("loop.wav", lambda p: os.symlink(p, p), "the path is a loop of symbolic links", "not found"),
+    ("cut.mp3", lambda p: (_mp3(p), p.write_bytes(p.read_bytes()[:2000])), "truncated", "does not exist"),
+    ("ima.wav", _cut_wav("IMA_ADPCM", 0.6), "truncated: header says", "loaded"),
+    ("ms.wav", _cut_wav("MS_ADPCM", 0.9), "truncated: header says", "loaded"),
+    ("gsm.wav", _cut_wav("GSM610", 0.6), "truncated: header says", "loaded"),
+    ("zero.wav", lambda p: sf.write(p, np.zeros(0, np.float32), 8000), "the file holds no audio frames", "loaded"),
+    (b"caf\xe9.mp3", lambda p: p.write_bytes(bytes(300)), "not valid MP3 audio", "surrogate"),
+]
+
+
+@pytest.mark.parametrize("name, make, says, never", UNCLEAR_BEFORE, ids=[str(case[0]) for case in UNCLEAR_BEFORE])
+def test_the_issues_unclear_messages_now_name_the_file_and_the_reason(tmp_path, name, make, says, never):
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/" + (name if isinstance(name, bytes) else name.encode())))
+    make(path)
+    with pytest.raises(AudioLoadError) as info:
+        load_audio(path)
+    message = str(info.value)
+    assert message.startswith(f"{shown_path(path)}: ") and message.count(shown_path(path.name)) == 1
+    assert says in message and never not in message.lower()
+
+
+def test_an_mp3_that_exists_opens(tmp_path):
+    path = tmp_path / "tone.mp3"
+    _mp3(path)
+    assert load_audio(path).duration == pytest.approx(1.0, abs=0.05)
+
+
 def test_a_silent_clip_is_flagged_no_sound(tmp_path, capsys):
     path = tmp_path / "silence.wav"
     sf.write(path, np.zeros(8000, dtype=np.float32), 8000)

@@ -75,6 +75,16 @@ def test_a_non_utf8_name_opens(window, qtbot, tmp_path):
     wait_explained(qtbot, window)
 
 
+def test_a_bad_file_with_a_non_utf8_name_is_reported_printably(window, qtbot, tmp_path, messages):
+    path = Path(os.fsdecode(bytes(tmp_path) + b"/bad\xe9.wav"))
+    path.write_bytes(b"RIFF" + bytes(100))
+    window.open_file(path)
+    qtbot.waitUntil(lambda: len(messages) == 1, timeout=TIMEOUT_MS)
+    assert "bad\ufffd.wav: not a recognised audio file" in messages[0]
+    messages[0].encode("utf-8")  # no lone surrogate: Qt and a terminal can show it
+    assert "bad\ufffd.wav" in window.notifications.text
+
+
 def test_a_deep_nested_sidecar_is_kept_aside_and_autosave_goes_on(window, qtbot, tmp_path, messages):
     path = tmp_path / "clip.wav"
     shutil.copy(EXAMPLE_AUDIO, path)

@@ -20,7 +20,7 @@ import numpy as np
 import soundfile as sf
 
 from ..atomic import atomic_output
-from ..batch import failure_reason
+from ..batch import failure_reason, shown_path
 
 BLOCK_FRAMES = 1 << 16
 """Frames decoded per block: large enough to amortise call overhead, small enough to stay in cache."""
@@ -64,7 +64,7 @@ class AudioLoadError(Exception):
     """An audio file cannot be used; ``str()`` names the file and the reason."""
 
     def __init__(self, path: Path | str, reason: str):
-        super().__init__(f"{path}: {reason}")
+        super().__init__(f"{shown_path(path)}: {reason}")  # printable even when the name is not UTF-8
         self.path = Path(path)
         self.reason = reason
 
@@ -212,8 +212,8 @@ def _read_header(path: Path):
     except FileNotFoundError:
         reason = "a symbolic link to a file that does not exist" if path.is_symlink() else "file not found"
         raise AudioLoadError(path, reason) from None
-    except OSError as exc:  # a symlink loop, a name too long
-        raise AudioLoadError(path, failure_reason(exc)) from exc
+    except OSError as exc:  # a symlink loop, a name too long (the message names the file once, not twice)
+        raise AudioLoadError(path, failure_reason(OSError(exc.errno, exc.strerror))) from exc
     if stat.S_ISDIR(status.st_mode):
         raise AudioLoadError(path, "is a directory, not an audio file")
     if not stat.S_ISREG(status.st_mode):
@@ -253,8 +253,9 @@ def _unreadable_reason(path: Path, exc: Exception) -> str:
     return f"not a recognised audio file: content is not valid {kind} ({reason})"
 
 
-# libsndfile wordings that mislead users ("possibly a pipe?" for a garbage MP3, "internal error").
-_UNCLEAR_LIBSNDFILE_REASONS = ("pipe", "internal error", "unspecified internal error", "system error")
+# libsndfile wordings that mislead users ("possibly a pipe?" for a garbage MP3, "internal error") or only repeat
+# what the message already says ("Format not recognised").
+_UNCLEAR_LIBSNDFILE_REASONS = ("pipe", "internal error", "system error", "format not recognised", "unknown error")
 
 
 def _libsndfile_reason(exc: Exception) -> str:

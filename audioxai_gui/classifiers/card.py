@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import atomic_write, read_json_object
+from ..batch import shown_path
 from ..features import FeatureSpec
 from .card_schema import CARD_SCHEMA, card_violations
 
@@ -93,10 +94,10 @@ class ModelCard:
         try:
             data = read_json_object(path, MAX_CARD_BYTES)
         except ValueError as exc:
-            raise ModelLoadError(f"model card {path}: {exc}") from exc
+            raise ModelLoadError(f"model card {shown_path(path)}: {exc}") from exc
         violations = card_violations(data)
         if violations:
-            raise ModelLoadError(f"model card {path}: " + "; ".join(violations))
+            raise ModelLoadError(f"model card {shown_path(path)}: " + "; ".join(violations))
         features = FeatureSpec.from_dict(data.get("features", {"sample_rate": data["sample_rate"]}))
         known = {f for f in cls.__dataclass_fields__ if f not in ("features", "path")}
         fields = {k: v for k, v in data.items() if k in known}

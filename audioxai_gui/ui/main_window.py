@@ -755,12 +755,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def notify(self, message, level: str = "info") -> None:
         """A message that matters (saved files, mode changes): the message area and the status bar."""
-        self.statusBar().showMessage(str(message), 10000)
-        self.notifications.notify(str(message), level)
+        message = shown_path(str(message))  # a file name that is not UTF-8 shows U+FFFD, not a broken string
+        self.statusBar().showMessage(message, 10000)
+        self.notifications.notify(message, level)
 
     def show_problem(self, message, dialog: bool = False) -> None:
         """Tell the user (message area, or a dialog); an exception is put in plain words (a MemoryError has none)."""
-        message = failure_reason(message) if isinstance(message, BaseException) else str(message)
+        message = shown_path(failure_reason(message) if isinstance(message, BaseException) else str(message))
         self.notify(message, "error")
         if dialog:
             QtWidgets.QMessageBox.warning(self, "AudioXAI", message)
