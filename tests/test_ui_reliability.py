@@ -179,3 +179,14 @@ def test_regions_added_before_the_saved_ones_loaded_are_saved_when_another_file_
     window.open_file(second)  # the load of first.wav's regions never finished in the worker
     qtbot.waitUntil(lambda: annotation.clip is not None and annotation.clip.path == second, timeout=TIMEOUT_MS)
     assert [r.id for r in load_sidecar(first)] == [r.id for r in saved] + [added.id]
+
+
+def test_a_failing_spectrogram_tile_is_reported_not_swallowed(window, qtbot):
+    class Unreadable:
+        def tile(self, grid, request, cancelled):
+            raise MemoryError
+
+    window.stack.staged = type("Staged", (), {"clip": Unreadable(), "grid": None})()
+    window.stack._compute_tile(request="the view")
+    qtbot.waitUntil(lambda: "not enough memory" in window.notifications.text, timeout=TIMEOUT_MS)
+    assert window.stack._tile_in_flight is None  # asked again at the next view change

@@ -208,6 +208,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls.compositeChanged.connect(self.set_composite)
         self.controls.displayChanged.connect(self.set_display)
         self.stack.readoutChanged.connect(self.readout.setText)
+        self.stack.problem.connect(self.show_problem)
         self.playback.positionChanged.connect(self.stack.set_playhead)
         self.playback.problem.connect(self.show_problem)
         self.cancel_button.clicked.connect(self.cancel_explanations)
@@ -394,7 +395,10 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.stack.show_spectrogram(clip, grid)  # a long clip: overview and tiles at once
                 if not clip.is_long(grid):
                     self.runner.submit(
-                        "image", lambda progress, cancelled: clip.image(grid, cancelled), self._preview_image
+                        "image",
+                        lambda progress, cancelled: clip.image(grid, cancelled),
+                        self._preview_image,
+                        on_failed=self.show_problem,
                     )
 
         self.runner.submit(

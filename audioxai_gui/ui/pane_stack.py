@@ -35,6 +35,7 @@ class PaneStack(QtCore.QObject):
     readoutChanged = QtCore.Signal(str)
     selectionChanged = QtCore.Signal(object)  # Selection | None
     cursorMoved = QtCore.Signal(float)
+    problem = QtCore.Signal(object)  # an exception of an overview or tile job: the window reports it
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -186,6 +187,7 @@ class PaneStack(QtCore.QObject):
             "overview",
             lambda progress, cancelled: clip.overview(grid),
             on_done=lambda image: self._overview_ready(staged, image),
+            on_failed=self.problem.emit,
         )
 
     def show_full_spectrogram(self, image: GridImage) -> None:
@@ -212,11 +214,16 @@ class PaneStack(QtCore.QObject):
             "tile",
             lambda progress, cancelled: staged.clip.tile(staged.grid, request, cancelled),
             on_done=lambda image: self._tile_ready(staged, request, image),
+            on_failed=self._tile_failed,
         )
 
     def _cancel_tile(self) -> None:
         self.spectrogram_jobs.cancel("tile")
         self._tile_in_flight = None
+
+    def _tile_failed(self, exc: BaseException) -> None:
+        self._tile_in_flight = None  # the next view change asks again
+        self.problem.emit(exc)
 
     def _tile_ready(self, staged: StagedSpectrogram, request: TileRequest, image: GridImage) -> None:
         self._tile_in_flight = None

@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ...audio.io import save_wav
+from ...batch import failure_message
 from ...live.capture import CaptureError, LiveCapture, list_input_devices
 from ...session import ROLES
 from .live_view import LiveView
@@ -341,8 +342,8 @@ class LiveController(QtCore.QObject):
             return None
         try:
             save_wav(path, samples, self.pipeline.sample_rate)
-        except OSError as exc:
-            self.window.show_problem(f"Cannot save the {what} to {path}: {exc}", dialog=not _headless())
+        except Exception as exc:  # noqa: BLE001 - a full disk, a name too long, no memory: reported, the audio stays
+            self.window.show_problem(f"Cannot save the {what}: {failure_message(path, exc)}", dialog=not _headless())
             return None
         self.window.notify(f"saved {len(samples) / self.pipeline.sample_rate:.1f} s to {path}", "success")
         return path

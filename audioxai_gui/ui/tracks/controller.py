@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ...batch import failure_message
 from ...explain.segments import EXPORT_FORMATS, SegmentRules, sound_mask, write_segments
 from ...glossary import tip
 from ..clip import prepare_display, snap_to_frames
@@ -211,8 +212,8 @@ class TracksController(QtCore.QObject):
         if folder:
             try:
                 written = self.export_events(folder, format_name)
-            except (OSError, ValueError) as exc:
-                self.window.show_problem(f"Cannot export the events: {exc}", dialog=True)
+            except Exception as exc:  # noqa: BLE001 - a full disk, a bad name, no memory: reported, the tracks stay
+                self.window.show_problem(f"Cannot export the events: {failure_message(folder, exc)}", dialog=True)
                 return
             self.window.statusBar().showMessage(f"wrote {', '.join(p.name for p in written)}", 8000)
 
