@@ -116,10 +116,12 @@ def _fill_cache(cache, backend, path: Path) -> None:
             logits = np.eye(len(card.classes), dtype=np.float32)[np.arange(n) % len(card.classes)] * 3
             return WindowBatch(relevance.astype(np.float32), logits, logits.argmax(axis=1))
 
+    grid = backend.models["spectrogram"].card.features
     for model in backend.models.values():
         samples = load_audio(path, model.card.sample_rate).samples
         timeline = Timeline.create(model.card, len(samples), model.card.default_composite)
         explain_timeline(StandIn(), model, samples, timeline)
+        timeline.explanation(samples, grid)  # as the window does before saving: the projected map is cached too
         cache.save(cache.key(audio_hash(samples), timeline), timeline)
 
 

@@ -270,3 +270,30 @@ def test_a_partial_result_computed_on_its_span_equals_the_whole_computation(engi
         np.testing.assert_allclose(part.tf_relevance, whole.tf_relevance, rtol=1e-4, atol=1e-9)
         np.testing.assert_allclose(part.tf_silent, whole.tf_silent, rtol=1e-4, atol=1e-9)
         assert not part.relevance[..., : span[0] // 64 - 2].any()
+
+
+def test_a_complete_waveform_timeline_caches_its_projected_map(model_pair, tmp_path, monkeypatch):
+    """Projecting an hour takes seconds: a reopened complete recording takes the saved map instead."""
+    from audioxai_gui.explain import timeline as timeline_module
+
+    wave, spec = model_pair
+    cache = ExplanationCache(tmp_path)
+    samples = (0.1 * np.random.default_rng(5).standard_normal(RATE * 20)).astype(np.float32)
+    timeline = Timeline.create(wave.card, samples.size, "EpsilonPlus")
+    explain_timeline(CountingEngine(), wave, samples, timeline)
+    first = timeline.explanation(samples, spec.card.features)
+    key = cache.key(audio_hash(samples), timeline)
+    cache.save(key, timeline)
+    reopened = Timeline.create(wave.card, samples.size, "EpsilonPlus")
+    assert cache.load(key, reopened)
+
+    def no_projection(*args, **kwargs):
+        raise AssertionError("the cached map should have been used")
+
+    monkeypatch.setattr(timeline_module, "time_frequency_maps", no_projection)
+    again = reopened.explanation(samples, spec.card.features)
+    np.testing.assert_array_equal(again.tf_relevance, first.tf_relevance)
+    np.testing.assert_array_equal(again.tf_silent, first.tf_silent)
+    assert again.silent_share == first.silent_share
+    with pytest.raises(AssertionError, match="cached map"):  # another grid: projected again
+        reopened.explanation(samples, dataclasses.replace(spec.card.features, kind="mel_db"))

@@ -284,11 +284,13 @@ def assemble_explanation(
     device: str,
     seconds: float = 0.0,
     span: tuple[int, int] | None = None,
+    maps: tuple | None = None,
 ) -> Explanation:
     """The one place an Explanation is put together from stitched relevance and per-window results (the engine's
     and the Timeline's explanations of the same audio carry the same fields, computed the same way).
     ``target`` None: the clip's most probable class (mean over the done windows); ``span``: see
-    ``time_frequency_maps`` (a partial result whose relevance is zero outside it)."""
+    ``time_frequency_maps`` (a partial result whose relevance is zero outside it); ``maps``: its result, already
+    computed (a complete timeline keeps its projection)."""
     done = windows.done
     n_classes = len(card.classes)
     mean = windows.probabilities[done].mean(axis=0) if done.any() else np.full(n_classes, 1 / n_classes)
@@ -296,7 +298,7 @@ def assemble_explanation(
     with np.errstate(divide="ignore", invalid="ignore"):
         window_conservation = np.where(done, windows.on_clip / windows.explained_logits, 0.0).astype(np.float32)
     total_abs = float(windows.total_abs[done].sum())
-    tf_relevance, tf_silent, silent_share = time_frequency_maps(card.input_kind, samples, relevance, grid, span)
+    tf_relevance, tf_silent, silent_share = maps or time_frequency_maps(card.input_kind, samples, relevance, grid, span)
     return Explanation(
         model_name=card.name,
         input_kind=card.input_kind,

@@ -9,6 +9,7 @@ computes what is missing. ``explanation()`` turns what is done into an ordinary 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from .engine import (
     device_name,
     resolve_target_mode,
     sums_on_clip,
+    time_frequency_maps,
 )
 
 View = tuple[float, float] | None
@@ -52,6 +54,9 @@ class Timeline:
     total: np.ndarray  # overlap-added relevance of the done windows, on the padded clip
     seconds: float = 0.0  # model time spent so far
     device: str = "CPU"  # where the windows were explained (the last run's device)
+    maps: dict | None = None
+    """A complete waveform timeline's projected maps (``MAP_ARRAYS`` and the grid they are on), kept and cached:
+    projecting an hour takes seconds, and a reopened recording should not pay them again."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -128,6 +133,7 @@ class Timeline:
         """Record explained windows (any order; a window already done is not added twice)."""
         framing = self.card.features.framing
         with self._lock:
+            self.maps = None
             for row, index in enumerate(indices):
                 if self.done[index]:
                     continue
@@ -211,6 +217,12 @@ class Timeline:
                 self.total_abs.copy(),
                 self.done.copy(),
             )
+        complete = span is None and bool(windows.done.all()) and card.input_kind == "waveform"
+        grid_key = json.dumps(grid.to_dict(), sort_keys=True)
+        if complete and (self.maps is None or self.maps["grid"] != grid_key):
+            tf, silent, share = time_frequency_maps(card.input_kind, samples, relevance, grid)
+            self.maps = {"tf": tf, "silent": silent, "silent_share": share, "grid": grid_key}
+        maps = (self.maps["tf"], self.maps["silent"], self.maps["silent_share"]) if complete else None
         return assemble_explanation(
             card,
             plan,
@@ -218,6 +230,7 @@ class Timeline:
             relevance.astype(np.float32, copy=False),
             grid,
             windows,
+            maps=maps,
             target=self.target,
             target_mode=self.target_mode,
             composite=self.composite,
@@ -231,7 +244,10 @@ class Timeline:
 
     def arrays(self) -> dict[str, np.ndarray]:
         with self._lock:
-            return {name: getattr(self, name).copy() for name in self.ARRAYS}
+            arrays = {name: getattr(self, name).copy() for name in self.ARRAYS}
+            if self.maps is not None:
+                arrays.update({f"map_{name}": np.asarray(value) for name, value in self.maps.items()})
+            return arrays
 
     def restore(self, arrays: dict[str, np.ndarray]) -> bool:
         """Take saved arrays if they fit this timeline (same windows, classes, grid); False if not."""
@@ -240,6 +256,14 @@ class Timeline:
         with self._lock:
             for name in self.ARRAYS:
                 getattr(self, name)[...] = arrays[name]
+            saved_maps = {name: arrays.get(f"map_{name}") for name in ("tf", "silent", "silent_share", "grid")}
+            if all(value is not None for value in saved_maps.values()) and self.done.all():
+                self.maps = {
+                    "tf": saved_maps["tf"],
+                    "silent": saved_maps["silent"],
+                    "silent_share": float(saved_maps["silent_share"]),
+                    "grid": str(saved_maps["grid"]),
+                }
         return True
 
 

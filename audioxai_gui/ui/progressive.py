@@ -178,9 +178,12 @@ class RecordingExplainer(QtCore.QObject):
                 if self._tokens.get(role) is token:
                     publish()  # Cancel keeps what is done on screen
                 raise
+            explanation = timeline.explanation(samples, grid)  # a waveform timeline keeps its projection: cached
             cache.save(self.keys[role], timeline)
             progress(self.progress())
-            return prepare_display(timeline.explanation(samples, grid), clip, cancelled)
+            # The hour's display spectrogram has its own job (overview and tiles until then); only a map on
+            # another grid than the window's needs its own background here.
+            return prepare_display(explanation, clip, cancelled, wait_for_image=explanation.grid != grid)
 
         return run
 
