@@ -27,6 +27,7 @@ SUITES = {
     "long": ("benchmarks.bench_long", "Long recordings (issue 12)"),
     "conservation": ("benchmarks.bench_conservation", "Honest maps: conservation per composite (issue 9)"),
     "compare": ("benchmarks.bench_compare", "Data-set comparison (issue 14)"),
+    "regions": ("benchmarks.bench_regions", "Many saved regions in the window (issue 15)"),
 }
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

@@ -460,3 +460,34 @@ def test_a_long_clips_figure_is_drawn_from_decimated_data(tmp_path, model_pair):
     tracemalloc.stop()
     assert (tmp_path / "long.png").read_bytes()[:4] == b"\x89PNG"
     assert peak < 3 * (samples.nbytes + tf.nbytes), f"{peak / 1e6:.0f} MB for a 10-minute figure"
+
+
+# --- checksums on model cards ------------------------------------------------------------------------
+
+
+def test_built_in_cards_carry_the_checksum_of_their_weights_and_are_refused_without_it():
+    from audioxai_gui.classifiers import ModelLoadError, find_cards, load_model
+    from audioxai_gui.classifiers.discovery import BUILTIN_MODELS
+    from audioxai_gui.classifiers.registry import file_sha256
+
+    cards, problems = find_cards([BUILTIN_MODELS])
+    assert cards and not problems
+    for card in cards:
+        assert card.sha256 == file_sha256(card.weights_path), card.name
+    card = cards[0]
+    card.sha256 = ""  # as if someone edited the shipped card
+    with pytest.raises(ModelLoadError, match="built-in card must carry the sha256"):
+        load_model(card)
+
+
+def test_a_user_card_without_a_checksum_loads_and_one_with_a_wrong_checksum_is_refused(model_pair, tmp_path):
+    from audioxai_gui.classifiers import ModelCard, ModelLoadError, load_model
+
+    source = model_pair[0].card
+    shutil.copy(source.weights_path, tmp_path / source.weights_path.name)
+    card = ModelCard.load(shutil.copy(source.path, tmp_path / source.path.name))
+    card.sha256 = ""
+    assert load_model(card).card.name == source.name
+    card.sha256 = "0" * 64
+    with pytest.raises(ModelLoadError, match="does not match the card's sha256"):
+        load_model(card)

@@ -92,7 +92,13 @@ def _load_checked(card: ModelCard, device: str | torch.device) -> LoadedModel:
 
 def _weight_bytes(card: ModelCard) -> bytes:
     """The weight file's bytes: a regular file inside the card's folder (symlinks resolved), size-limited,
-    matching the card's sha256 when it has one."""
+    matching the card's sha256 when it has one.
+
+    The checksum catches a damaged or swapped weight file, not an attack (whoever can replace the weights can
+    edit the card beside them; weights_only loading, the tensor checks and the dry run guard against hostile
+    files). So built-in cards must carry it (we ship both files), and a user card is verified when it has one:
+    `train` writes it, cards from elsewhere may not.
+    """
     weights = card.weights_path
     folder = weights.parent if card.path is None else card.path.parent
     try:
@@ -110,6 +116,8 @@ def _weight_bytes(card: ModelCard) -> bytes:
         data = read_regular_file(resolved, MAX_WEIGHT_BYTES)
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"model {card.name}: weight file {weights}: {failure_reason(exc)}") from exc
+    if not card.sha256 and folder.resolve() == BUILTIN_MODELS:
+        raise ModelLoadError(f"model {card.name}: a built-in card must carry the sha256 of its weights")
     if card.sha256 and hashlib.sha256(data).hexdigest() != card.sha256:
         raise ModelLoadError(f"model {card.name}: weight file {weights} does not match the card's sha256 checksum")
     return data

@@ -36,6 +36,7 @@ AUTOSAVE_POLL_MS = 250
 MEASURE_DELAY_MS = 60  # gather a burst of edits (a drag) into one recomputation
 MEASURE_CHANNEL = "annotation:measures"
 SIDECAR_CHANNEL = "annotation:sidecar"
+LOADING_TEXT = "loading the saved regions of"
 REVEAL_MARGIN = 0.15  # share of a region's length shown on each side when the table zooms to it
 EDGE_TOLERANCE = 1e-9
 DOCK_HEIGHT = 230  # the table's rows and all four agreement rows visible without scrolling
@@ -200,7 +201,7 @@ class AnnotationController(QtCore.QObject):
         if clip is None or clip.path is None:
             return
         self.loading = (clip, document)
-        self.window.statusBar().showMessage(f"loading the saved regions of {shown_path(clip.path)}…")
+        self.window.statusBar().showMessage(f"{LOADING_TEXT} {shown_path(clip.path.name)}…")
         self.window.runner.submit(
             SIDECAR_CHANNEL,
             lambda progress, cancelled: load_sidecar(clip.path, duration=clip.duration),
@@ -221,7 +222,7 @@ class AnnotationController(QtCore.QObject):
             reason = str(saved) if isinstance(saved, SidecarError) else failure_message(clip.path, saved)
             after = "New regions are saved to a fresh file." if autosave else "New regions are not saved."
             self.window.show_problem(
-                f"Your saved regions could not be read, so none are shown. {reason}. {after}", dialog=True
+                f"Your saved regions could not be read, so none are shown: {reason}. {after}", dialog=True
             )
         else:
             try:
@@ -231,7 +232,11 @@ class AnnotationController(QtCore.QObject):
                 message = f"Your saved regions could not be joined with the new ones: {exc}"
                 self.window.show_problem(message, dialog=True)
             else:
-                self.window.statusBar().showMessage(f"{len(saved):,} saved region(s) loaded", 5000)
+                status = self.window.statusBar()
+                if len(saved):
+                    status.showMessage(f"{len(saved):,} saved region(s) loaded", 5000)
+                elif status.currentMessage().startswith(LOADING_TEXT):
+                    status.clearMessage()
         if autosave:  # the document is still the one shown: a new file settles the load first (_settle_loading)
             self.autosaver = Autosaver(document, clip.path)
             if added_meanwhile:
