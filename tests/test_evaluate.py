@@ -284,3 +284,22 @@ def test_integrated_gradients_match_zennits_on_a_nonlinear_model(toy_spectrogram
         _, expected = reference(inputs.clone().requires_grad_(True), torch.eye(2)[[0]])  # d logit 0, unweighted
     assert np.abs(ours).max() > 0
     np.testing.assert_allclose(ours, expected[0, 0].detach().numpy(), rtol=1e-3, atol=1e-6)
+
+
+def test_robustness_verdict_names_the_more_accurate_model_and_who_loses_more_of_its_clean_accuracy():
+    from audioxai_gui.evaluate.aggregate import Moments
+    from audioxai_gui.evaluate.report import ReportContext, verdicts
+
+    aggregate = Aggregate()
+    accuracy = {  # spectrogram: better under corruption, but from a higher clean accuracy it loses more
+        "waveform": {"clean": 0.75, "gain -40 dB": 0.65, "telephone": 0.70},
+        "spectrogram": {"clean": 0.90, "gain -40 dB": 0.80, "telephone": 0.60},
+    }
+    for kind, levels in accuracy.items():
+        for label, value in levels.items():
+            aggregate.scalars[(kind, f"robustness/{label}/correct")] = Moments.of(value)
+    context = ReportContext("toy", {"waveform": "w", "spectrogram": "s"}, ["a"], ["EpsilonPlus"], {}, 8000, 10)
+    line = verdicts(aggregate, context)["more robust"]
+    assert line.startswith("the spectrogram model (s): mean accuracy over 2 corruptions 67.5% (waveform) vs 70.0%")
+    assert "though it loses more of its clean accuracy (20.0 vs 7.5 points)" in line
+    assert "largest gap under gain -40 dB: 65.0% vs 80.0%" in line

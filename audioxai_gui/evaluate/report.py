@@ -91,10 +91,18 @@ def verdicts(aggregate: Aggregate, context: ReportContext) -> dict[str, str]:
         ]  # fmt: skip
         gap, where = max(gaps, key=lambda g: abs(g[0]) if math.isfinite(g[0]) else -1)
         better = max(KINDS, key=lambda k: mean_accuracy[k])
+        drop = {kind: aggregate.mean(kind, "robustness/clean/correct") - mean_accuracy[kind] for kind in KINDS}
+        other = KINDS[1 - KINDS.index(better)]
+        drops = f"({100 * drop[better]:.1f} vs {100 * drop[other]:.1f} points)"
+        caveat = (
+            f", though it loses more of its clean accuracy {drops}"
+            if drop[better] > drop[other]
+            else f"; it also loses less of its clean accuracy {drops}"
+        )
         lines["more robust"] = (
             f"the {better} model ({names[better]}): mean accuracy over {len(levels)} corruptions "
-            f"{mean_accuracy['waveform']:.1%} (waveform) vs {mean_accuracy['spectrogram']:.1%} (spectrogram); "
-            f"largest gap under {where}: "
+            f"{mean_accuracy['waveform']:.1%} (waveform) vs {mean_accuracy['spectrogram']:.1%} (spectrogram)"
+            f"{caveat}; largest gap under {where}: "
             f"{aggregate.mean('waveform', f'robustness/{where}/correct'):.1%} vs "
             f"{aggregate.mean('spectrogram', f'robustness/{where}/correct'):.1%}"
         )
