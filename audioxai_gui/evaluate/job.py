@@ -44,14 +44,17 @@ class Pair:
 
 @lru_cache(maxsize=4)
 def _subjects(pair: Pair):
-    """The pair's models, loaded once per process (a worker keeps them between shards)."""
+    """The pair's models, loaded once per process (a worker keeps them between shards), on the process's device:
+    $AUDIOXAI_DEVICE, else its GPU when it has one, else the CPU (one thread: one worker per core)."""
     import torch
 
     from ..classifiers import load_model
+    from ..explain.engine import resolve_device
     from .subject import Subject
 
     torch.set_num_threads(1)
-    return {kind: Subject(load_model(Path(card), "cpu")) for kind, card in pair.cards().items()}
+    device = resolve_device()
+    return {kind: Subject(load_model(Path(card), device)) for kind, card in pair.cards().items()}
 
 
 def faithfulness_key(settings: Settings, kind: str) -> str:
