@@ -24,6 +24,7 @@ from ...annotate.regions import Region, RegionError
 from ...annotate.sidecar import Autosaver, SidecarError, load_sidecar
 from ...batch import failure_message, shown_path
 from ..pane_stack import Selection
+from ..worker import TaskRunner
 from .edit_dialog import RegionEditDialog
 from .region_items import RegionOverlay
 from .region_measures import EMPTY_MEASURES, compute_measures, export_columns
@@ -70,6 +71,8 @@ class AnnotationController(QtCore.QObject):
         self._drag: tuple[str, str] | None = None  # (region id, "move" | "resize") of the item drag in progress
         self._save_failing = False
         self.loading: tuple | None = None  # (clip, document) while the clip's saved regions are read in a worker
+        # A thread of its own: on the window's runner the read would queue behind a long clip's explanations.
+        self.sidecar_jobs = TaskRunner(self, threads=1)
         self.suggest_dialog: SuggestDialog | None = None
 
         self.overlay = RegionOverlay(self.stack)
@@ -202,7 +205,7 @@ class AnnotationController(QtCore.QObject):
             return
         self.loading = (clip, document)
         self.window.statusBar().showMessage(f"{LOADING_TEXT} {shown_path(clip.path.name)}…")
-        self.window.runner.submit(
+        self.sidecar_jobs.submit(
             SIDECAR_CHANNEL,
             lambda progress, cancelled: load_sidecar(clip.path, duration=clip.duration),
             on_done=lambda saved: self._finish_loading(clip, document, saved),
@@ -248,7 +251,7 @@ class AnnotationController(QtCore.QObject):
         if self.loading is None:
             return
         clip, document = self.loading
-        self.window.runner.cancel(SIDECAR_CHANNEL)
+        self.sidecar_jobs.cancel(SIDECAR_CHANNEL)
         if not len(document):
             self.loading = None
             return
