@@ -12,7 +12,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "docs" / "screenshot-live.png"
 CLIPS = ["3_george_0.wav", "7_jackson_1.wav", "5_nicolas_2.wav"]
-GRAB_AFTER_MS = 4200  # the third digit is being analysed: history strip and overlays are filled
+GRAB_AFTER_MS = 4200  # the third digit is being analysed: the tracks and the relevance trail are filled
 
 
 def window_main() -> None:
@@ -22,7 +22,7 @@ def window_main() -> None:
 
     app = QtWidgets.QApplication([sys.argv[0]])
     window = MainWindow()
-    window.resize(1500, 950)
+    window.resize(1366, 740)  # a 1366x768 laptop screen
     window.show()
     window.start(None)
     live = window.extensions["live"]
@@ -54,7 +54,7 @@ def main() -> None:
 
     with pulse_server() as server:
         subprocess.run(
-            ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, __file__, "--window"],
+            ["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", sys.executable, __file__, "--window"],
             env={**server.env, "PYTHONPATH": str(REPO)},
             check=True,
             timeout=120,

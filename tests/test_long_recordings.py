@@ -297,3 +297,43 @@ def test_a_complete_waveform_timeline_caches_its_projected_map(model_pair, tmp_p
     assert again.silent_share == first.silent_share
     with pytest.raises(AssertionError, match="cached map"):  # another grid: projected again
         reopened.explanation(samples, dataclasses.replace(spec.card.features, kind="mel_db"))
+
+
+def test_the_drawn_span_is_the_unbroken_run_of_explained_windows_around_the_view(model_pair):
+    wave, _ = model_pair
+    timeline, _ = _ten_minutes(wave.card)
+    timeline.done[:10] = True  # the first batch, explained before the user moved to 5:00
+    around = timeline.windows_in((300.0, 310.0))
+    timeline.done[around.min() - 3 : around.max() + 5] = True
+    first, stop = timeline.done_span((300.0, 310.0))
+    starts = timeline.plan.starts
+    assert first == starts[around.min() - 3] and stop == starts[around.max() + 4] + timeline.plan.window
+    assert timeline.done_span(None) == (0, stop)  # no view: everything explained
+    assert timeline.done_span((500.0, 510.0)) == (0, stop)  # nothing in view done yet: everything explained
+
+
+def test_overlap_suppression_compares_only_near_segments_and_decides_as_comparing_all():
+    """An hour has thousands of candidate events: suppression looks only at kept events near in time, and keeps
+    exactly what comparing with every kept event keeps."""
+    from audioxai_gui.explain import segments as module
+
+    def brute_force(candidates):
+        kept = []
+        for segment in sorted(candidates, key=lambda s: -s.confidence * (s.offset - s.onset)):
+            length = max(segment.offset - segment.onset, 1e-9)
+            overlap = max(
+                (min(segment.offset, k.offset) - max(segment.onset, k.onset) for k in kept if k.label != segment.label),
+                default=0.0,
+            )
+            if overlap / length <= module.MAX_OVERLAP:
+                kept.append(segment)
+        return module._merge_touching(sorted(kept, key=lambda s: s.onset))
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        onsets = rng.uniform(0, 60, 80)
+        candidates = [
+            Segment(float(on), float(on + rng.uniform(0.1, 5.0)), str(rng.integers(3)), float(rng.uniform(0.3, 1)))
+            for on in onsets
+        ]
+        assert module._suppress_overlaps(candidates) == brute_force(candidates)

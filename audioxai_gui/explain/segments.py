@@ -10,6 +10,7 @@ Audacity or Raven files via ``annotate.formats``, or turned into editable region
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +62,9 @@ def sound_mask(samples: np.ndarray, sample_rate: int, min_level_db: float) -> np
     """
     frame = max(1, round(LEVEL_FRAME_S * sample_rate))
     n_frames = max(1, len(samples) // frame)
-    frames = np.asarray(samples[: n_frames * frame], dtype=np.float64).reshape(n_frames, -1)
-    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-20)
+    frames = np.asarray(samples[: n_frames * frame], dtype=np.float32).reshape(n_frames, -1)
+    power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / frames.shape[1]  # no squared copy of an hour
+    level = 10 * np.log10(power + 1e-20)
     reference = np.percentile(level, 99)
     mask = level >= reference + min_level_db
     _fill_runs(mask, False, round(GAP_BRIDGE_S / LEVEL_FRAME_S))
@@ -87,13 +89,15 @@ def find_segments(
     classes: list[str],
     rules: SegmentRules = SegmentRules(),
     done: np.ndarray | None = None,
+    sound: np.ndarray | None = None,
 ) -> list[Segment]:
     """Segments from per-window probabilities (windows at ``window_starts`` samples, ``window_length`` long).
 
-    ``done`` marks the windows explained so far (a partly explained recording has segments where it is known).
+    ``done`` marks the windows explained so far (a partly explained recording has segments where it is known);
+    ``sound``: ``sound_mask`` of ``samples`` with ``rules.min_level_db``, when the caller has it already.
     """
     rules.validate()
-    sound = sound_mask(samples, sample_rate, rules.min_level_db)
+    sound = sound_mask(samples, sample_rate, rules.min_level_db) if sound is None else sound
     frame = max(1, round(LEVEL_FRAME_S * sample_rate))
     n = len(window_starts)
     done = np.ones(n, dtype=bool) if done is None else done
@@ -101,7 +105,8 @@ def find_segments(
     confidence = window_probabilities.max(axis=1)
     first_frame = np.clip(np.asarray(window_starts) // frame, 0, len(sound))
     last_frame = np.clip((np.asarray(window_starts) + window_length) // frame, 0, len(sound))
-    has_sound = np.array([sound[a:b].any() for a, b in zip(first_frame, last_frame, strict=True)], dtype=bool)
+    sound_before = np.r_[0, np.cumsum(sound)]  # sound frames before each frame: any sound in a window, at once
+    has_sound = sound_before[last_frame] > sound_before[first_frame]
     eligible = done & has_sound & (confidence >= rules.min_confidence)
 
     candidates: list[Segment] = []
@@ -129,16 +134,25 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _suppress_overlaps(candidates: list[Segment]) -> list[Segment]:
-    kept: list[Segment] = []
+    """Keep the segments in order of confidence x length, each unless it lies more than MAX_OVERLAP inside a kept
+    segment of another class. Only kept segments near in time are compared (an hour has thousands)."""
+    kept: list[Segment] = []  # by onset
+    onsets: list[float] = []
+    longest = max((s.offset - s.onset for s in candidates), default=0.0)
     for segment in sorted(candidates, key=lambda s: -s.confidence * (s.offset - s.onset)):
         length = max(segment.offset - segment.onset, 1e-9)
-        overlap = max(
-            (min(segment.offset, k.offset) - max(segment.onset, k.onset) for k in kept if k.label != segment.label),
-            default=0.0,
-        )
+        overlap = 0.0
+        index = bisect.bisect_left(onsets, segment.offset) - 1
+        while index >= 0 and onsets[index] >= segment.onset - longest:
+            other = kept[index]
+            if other.label != segment.label:
+                overlap = max(overlap, min(segment.offset, other.offset) - max(segment.onset, other.onset))
+            index -= 1
         if overlap / length <= MAX_OVERLAP:
-            kept.append(segment)
-    return _merge_touching(sorted(kept, key=lambda s: s.onset))
+            position = bisect.bisect_right(onsets, segment.onset)
+            onsets.insert(position, segment.onset)
+            kept.insert(position, segment)
+    return _merge_touching(kept)
 
 
 def _merge_touching(segments: list[Segment]) -> list[Segment]:

@@ -174,11 +174,24 @@ class Timeline:
         np.add.at(diff, np.clip(starts + width - first, 0, length), -1)
         return np.cumsum(diff[:-1])
 
-    def done_span(self) -> tuple[int, int] | None:
-        """Clip samples [first, stop) from the first explained window's start to the last one's end (None: none)."""
+    def done_span(self, view: View = None) -> tuple[int, int] | None:
+        """Clip samples [first, stop) covered by explained windows (None: none): the unbroken run of them around
+        ``view`` when some window in view is done (the fill grows outwards from the view, so this is what a
+        partial result draws; a stretch done before the view moved is left to the next), else all of them."""
         if not self.done.any():
             return None
-        starts = self.plan.starts[self.done] - self.plan.offset
+        chosen = self.done.copy()
+        in_view = self.windows_in(view) if view is not None else np.zeros(0, dtype=np.int64)
+        in_view = in_view[self.done[in_view]]
+        if in_view.size:
+            first, last = int(in_view.min()), int(in_view.max())
+            while first > 0 and self.done[first - 1]:
+                first -= 1
+            while last + 1 < self.n_windows and self.done[last + 1]:
+                last += 1
+            chosen[:] = False
+            chosen[first : last + 1] = True
+        starts = self.plan.starts[chosen] - self.plan.offset
         return max(0, int(starts.min())), min(self.plan.n_samples, int(starts.max()) + self.plan.window)
 
     def explanation(

@@ -154,7 +154,7 @@ class RecordingExplainer(QtCore.QObject):
                 """Draw what is done: only the stretch the explained windows cover is computed (the view first,
                 then outwards from it), so a partial result costs what its part of the recording costs."""
                 started = time.perf_counter()
-                span = timeline.done_span()
+                span = timeline.done_span(self.view)
                 explanation = timeline.explanation(samples, grid, span)
                 display = prepare_display(explanation, clip, cancelled, wait_for_image=False, span=span)
                 state["published"], state["cost"] = time.perf_counter(), time.perf_counter() - started

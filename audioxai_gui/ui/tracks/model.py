@@ -9,6 +9,7 @@ stretch where both models heard sound and name different classes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -20,6 +21,8 @@ NO_SOUND = -2
 
 @dataclass
 class ModelTrack:
+    """One model's track; built once and not changed afterwards (its top classes and centres are computed once)."""
+
     role: str
     classes: list[str]
     times: np.ndarray  # (n, 2) window start and end, seconds
@@ -28,18 +31,18 @@ class ModelTrack:
     has_sound: np.ndarray  # (n,) bool
     segments: list[Segment] = field(default_factory=list)
 
-    @property
+    @cached_property
     def top(self) -> np.ndarray:
         """Per window: the top class index, NOT_DONE or NO_SOUND."""
         top = self.probabilities.argmax(axis=1)
         top = np.where(self.has_sound, top, NO_SOUND)
         return np.where(self.done, top, NOT_DONE)
 
-    @property
+    @cached_property
     def confidence(self) -> np.ndarray:
         return self.probabilities.max(axis=1)
 
-    @property
+    @cached_property
     def centres(self) -> np.ndarray:
         return self.times.mean(axis=1)
 
@@ -97,6 +100,7 @@ def build_track(
         explanation.classes,
         rules or SegmentRules(),
         done,
+        sound,
     )
     return ModelTrack(role, list(explanation.classes), times, probabilities, done, window_sound(sound, times), segments)
 
