@@ -62,7 +62,7 @@ MAX_FIGURE_COLUMNS = 3000
 """A figure is about 1,100 pixels wide: drawing more columns than this only costs memory (a 3-hour clip has
 86 million samples and 1.3 million spectrogram frames; drawn in full they exhaust memory)."""
 
-SPECTROGRAM_CHUNK_FRAMES = 65536  # frames of a long clip's spectrogram computed (then reduced) at a time
+SPECTROGRAM_CHUNK_FRAMES = 8192  # frames of a long clip's spectrogram computed (then reduced) at a time: ~50 MB
 
 
 def reduce_columns(values: np.ndarray, block: int, how: str) -> np.ndarray:
