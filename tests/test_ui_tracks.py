@@ -137,7 +137,7 @@ def test_a_selection_is_explained_as_one_clip_and_its_maps_are_drawn(window, dig
     start, end = recording.onsets[5] - 0.1, recording.offsets[5] + 0.1
     window.stack.set_selection(Selection(start, end))
     tracks.explain_selection()
-    _ModuleBot().waitUntil(lambda: bool(window.pinned) and not window.runner.pending("explain:selection"), 1)
+    _ModuleBot().waitUntil(lambda: bool(window.pinned) and not tracks.jobs.pending("explain:selection"), 1)
     label = recording.labels[5]
     for role, explanation in tracks.selection_explanations.items():
         assert explanation.target_mode == "one_class"

@@ -18,6 +18,7 @@ from ...explain.segments import EXPORT_FORMATS, SegmentRules, sound_mask, write_
 from ...glossary import tip
 from ..clip import prepare_display, snap_to_frames
 from ..time_axis import format_time
+from ..worker import TaskRunner
 from .model import ModelTrack, build_track, disagreements, next_time
 from .widget import TracksPlot
 
@@ -46,6 +47,8 @@ class TracksController(QtCore.QObject):
         self._sound: dict[int, np.ndarray] = {}
         self.selection_explanations: dict = {}
         self._asked: tuple[float, float] | None = None
+        # Its own thread: the window's two are held by a long recording's explanations until the whole of it is done.
+        self.jobs = TaskRunner(self, threads=1)
         window.clipShown.connect(self._open_clip)
         window.explanationShown.connect(self._explained)
         window.stack.cursorMoved.connect(self.follow_cursor)
@@ -255,7 +258,7 @@ class TracksController(QtCore.QObject):
             return displays
 
         self._asked = (selection.start, selection.end)
-        window.runner.submit("explain:selection", job, on_done=self._show_selection, on_failed=window.show_problem)
+        self.jobs.submit("explain:selection", job, on_done=self._show_selection, on_failed=window.show_problem)
         window.statusBar().showMessage(f"explaining the selection {start:.3f}–{end:.3f} s as one clip…")
 
     def _show_selection(self, displays: dict) -> None:
