@@ -164,3 +164,25 @@ def test_a_selection_is_explained_as_one_clip_and_its_maps_are_drawn(window, dig
     assert shown.classes[shown.target] == recording.labels[2]  # the panel follows the window under the cursor
     assert panes["waveform"].relevance is window.displays["waveform"].samples_pyramid
     assert panes["spectrogram"].overlay.pyramid is window.displays["spectrogram"].tf_pyramid
+
+
+def test_a_selection_is_explained_while_the_windows_threads_are_busy(window, digits):
+    """A long recording's two explanations hold the window's threads until all of it is done: Shift+E must not
+    wait for them."""
+    import threading
+
+    from audioxai_gui.ui.pane_stack import Selection
+
+    _, recording = digits
+    release = threading.Event()
+    try:
+        for channel in ("busy:1", "busy:2"):
+            window.runner.submit(channel, lambda progress, cancelled: release.wait(120), on_done=lambda _: None)
+        window.stack.set_selection(Selection(recording.onsets[1] - 0.1, recording.offsets[1] + 0.1))
+        tracks = window.extensions["tracks"]
+        tracks.explain_selection()
+        _ModuleBot().waitUntil(lambda: bool(window.pinned), 1)
+        assert window.runner.pending("busy:")  # still held: the selection did not need them
+    finally:
+        release.set()
+    window.stack.clear_selection()
