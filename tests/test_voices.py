@@ -19,6 +19,15 @@ def test_voice_list_is_fixed_and_names_are_unique():
     assert {v.engine for v in listed} == set(voices.ENGINES)
 
 
+def test_held_out_voices_are_never_training_voices():
+    held_out = voices.held_out_voices()
+    training = default_voices()
+    assert len(held_out) == 12 and len({v.name for v in held_out}) == 12
+    assert not {v.name for v in held_out} & {v.name for v in training}
+    assert not {v.voice.split("+")[0] for v in held_out} & {v.voice.split("+")[0] for v in training}, "accent"
+    assert not {(v.pitch, v.speed) for v in held_out} & {(v.pitch, v.speed) for v in training}, "prosody"
+
+
 def test_trim_cuts_silence_around_the_word():
     rate = 8000
     word = np.sin(2 * np.pi * 200 * np.arange(2000) / rate).astype(np.float32)

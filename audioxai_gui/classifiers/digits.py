@@ -32,7 +32,7 @@ from .augment import (
 from .card import ModelCard
 from .fsdd import DEFAULT_FSDD, FSDD_CREDIT, Recording, load_fsdd
 from .training import TrainConfig, evaluate, save_model, task_card, train
-from .voices import VOICE_LICENCES, synthetic_recordings
+from .voices import VOICE_LICENCES, held_out_voices, synthetic_recordings
 
 CLASSES = [str(d) for d in range(10)]
 NAMES = {"waveform": "fsdd-audionet", "spectrogram": "fsdd-alexnet"}
@@ -99,6 +99,17 @@ def robustness(module: nn.Module, card: ModelCard, test_set: list[Recording], se
         ]
         results[level_label(name, level)] = round(evaluate(module, card, perturbed).accuracy, 4)
     return results
+
+
+def held_out_voices_accuracy(module: nn.Module, card: ModelCard, log=print) -> dict:
+    """Accuracy on the digits of ``voices.held_out_voices`` (synthesised into the cache when missing)."""
+    clips = synthetic_recordings(held_out_voices(), sample_rate=card.sample_rate, log=log)
+    return {
+        "accuracy": round(evaluate(module, card, clips).accuracy, 4),
+        "n": len(clips),
+        "voices": "12 espeak-ng voices of an accent training never hears (voices.held_out_voices); a proxy only, "
+        "other espeak-ng voices train",
+    }
 
 
 # --- training and the card's figures -------------------------------------------------------------------------------
@@ -180,6 +191,7 @@ def train_digits(
         "official_test": round(evaluation.accuracy, 4),
         "official_test_n": len(test_set),
         "robustness": {"split": "official test", **robustness(module, card, test_set)},
+        "held_out_synthetic_voices": held_out_voices_accuracy(module, card, log=log),
     }
     n_voices = len({r.speaker for r in synthetic})
     card.training = {

@@ -102,6 +102,21 @@ def default_voices() -> list[Voice]:
     return voices
 
 
+HELD_OUT_ACCENT = "en-us-nyc"
+HELD_OUT_VARIANTS = ("", "m1", "m2", "m3", "m4", "m5", "f1", "f2", "f3", "f4", "klatt", "croak")
+HELD_OUT_PROSODY = ((65, 185), (45, 160), (70, 130), (35, 190), (55, 220), (80, 145))
+
+
+def held_out_voices() -> list[Voice]:
+    """Twelve espeak-ng voices that training never hears (an accent and pitch/speed pairs not in
+    ``default_voices``): a test of new voices, and only a proxy, since other espeak-ng voices do train."""
+    return [
+        Voice("espeak-ng", f"{HELD_OUT_ACCENT}+{variant}" if variant else HELD_OUT_ACCENT, pitch=pitch, speed=speed)
+        for index, variant in enumerate(HELD_OUT_VARIANTS)
+        for pitch, speed in [HELD_OUT_PROSODY[index % len(HELD_OUT_PROSODY)]]
+    ]
+
+
 def _flite(voice: Voice, words: dict[str, Path]) -> None:
     for word, path in words.items():
         command = ["flite", "-voice", voice.voice, "--setf", f"duration_stretch={voice.stretch}", "-t", word]
