@@ -118,12 +118,16 @@ class Timeline:
         return np.flatnonzero((times[:, 1] > view[0]) & (times[:, 0] < view[1]))
 
     def next_batch(self, size: int, view: View = None) -> np.ndarray:
-        """Up to ``size`` missing windows: those in ``view`` first, then the nearest to it, then in order."""
+        """Up to ``size`` missing windows: those in ``view`` first (alone: the view is drawn as soon as they are
+        done, not after a batch filled up with its neighbours), then the nearest to it, then in order."""
         missing = np.flatnonzero(~self.done)
         if missing.size == 0 or view is None:
             return missing[:size]
-        centres = self.window_times()[missing].mean(axis=1)
-        in_view = (self.window_times()[missing, 1] > view[0]) & (self.window_times()[missing, 0] < view[1])
+        times = self.window_times()[missing]
+        centres = times.mean(axis=1)
+        in_view = (times[:, 1] > view[0]) & (times[:, 0] < view[1])
+        if in_view.any():
+            return missing[in_view][:size]
         distance = np.where(in_view, 0.0, np.abs(centres - (view[0] + view[1]) / 2))
         order = np.lexsort((missing, distance))
         return missing[order[:size]]
