@@ -265,3 +265,40 @@ def test_regions_keep_the_relevance_visible_and_their_labels_apart(qtbot, tmp_pa
     title = RegionEditDialog(annotation.document.get(box.id), [])
     assert title.windowTitle() == "Edit region “formant” (0.500–0.700 s, 300–2412 Hz)"
     assert box.id not in title.windowTitle()
+
+
+@pytest.mark.parametrize(
+    ("duration", "shown", "typed", "expected"),
+    [
+        (1805.9, "30:05.677", "30:00.5", 1800.5),  # a long recording reads a clock, as its time axis does
+        (1805.9, "30:05.677", "95.25", 95.25),  # plain seconds are still understood
+        (1805.9, "30:05.677", "1:00:00", None),  # past the end: refused, the selection stays
+        (20.0, "1.677 s", "0:02.5", 2.5),  # a short one reads seconds and takes a clock too
+    ],
+)
+def test_readout_and_selection_bar_read_the_time_like_the_axis(qtbot, duration, shown, typed, expected):
+    from audioxai_gui.ui.pane_stack import PaneStack
+    from audioxai_gui.ui.selection_bar import SelectionBar
+
+    stack = PaneStack()
+    qtbot.addWidget(stack.widget)
+    stack.set_duration(duration)
+    bar = SelectionBar(stack)
+    qtbot.addWidget(bar)
+    cursor = 1805.677 if duration > 60 else 1.677
+    assert stack.panes["waveform"].readout(cursor, 0.0).startswith(f"t = {shown}")
+    assert stack.panes["spectrogram"].readout(cursor, 100.0).startswith(f"t = {shown}   f = ")
+    stack.set_selection(Selection(cursor - 1.0, cursor))
+    assert bar.fields["end"].text() == shown
+    assert bar.fields["length"].text() == ("0:01.000" if duration > 60 else "1.000 s")
+
+    field = bar.fields["start"]
+    field.lineEdit().selectAll()
+    qtbot.keyClicks(field.lineEdit(), typed)
+    qtbot.keyClick(field.lineEdit(), QtCore.Qt.Key.Key_Return)
+    if expected is None:
+        assert stack.selection.start == pytest.approx(cursor - 1.0, abs=1e-3)
+    else:  # a typed start moves the selection and keeps its length
+        assert (stack.selection.start, stack.selection.end) == pytest.approx((expected, expected + 1.0), abs=1e-3)
+    qtbot.keyClicks(field.lineEdit(), "abc")  # letters are not taken
+    assert not any(c.isalpha() and c != "s" for c in field.lineEdit().text())

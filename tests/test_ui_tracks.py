@@ -12,7 +12,7 @@ from PySide6 import QtWidgets
 from audioxai_gui.annotate.formats import read_regions
 from audioxai_gui.audio import save_wav
 from audioxai_gui.audio.compose import compose_recording, fsdd_test_clips
-from audioxai_gui.ui.time_axis import TimeAxisItem, format_clock, format_time
+from audioxai_gui.ui.time_axis import TimeAxisItem, format_clock, format_reading, format_time, parse_time
 from tests.ui_support import make_backend, new_window, wait_explained
 
 RATE = 8000
@@ -186,3 +186,12 @@ def test_a_selection_is_explained_while_the_windows_threads_are_busy(window, dig
     finally:
         release.set()
     window.stack.clear_selection()
+
+
+def test_typed_times_parse_back_to_seconds():
+    assert parse_time(format_reading(3725.5, 4000.0)) == pytest.approx(3725.5)
+    assert format_reading(12.5, 30.0) == "12.500 s" and parse_time("12.5 s") == 12.5
+    assert parse_time("30:05.677") == pytest.approx(1805.677)
+    for bad in ("", "1:75", "ten", "1::2", "-3", "1:2:3:4", "inf"):
+        with pytest.raises(ValueError, match="is not a time"):
+            parse_time(bad)

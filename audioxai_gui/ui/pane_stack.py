@@ -117,6 +117,7 @@ class PaneStack(QtCore.QObject):
         self.duration = max(seconds, MIN_VISIBLE_SECONDS)
         for pane in self.panes.values():
             pane.view.setLimits(xMin=0.0, xMax=self.duration, minXRange=MIN_VISIBLE_SECONDS)
+            pane.time_span = self.duration
         self.clear_selection()
         self.set_cursor(0.0)
         self.fit()

@@ -20,7 +20,7 @@ from . import colormaps
 from .clip import StagedSpectrogram
 from .freq_scale import FREQUENCY_SCALES, RowMapping, round_hz_ticks
 from .lod import ColumnPyramid, PeakPyramid
-from .time_axis import TimeAxisItem
+from .time_axis import TimeAxisItem, format_reading
 from .viewbox import TimeViewBox
 from .zoom_buttons import VerticalZoomButtons
 
@@ -73,6 +73,7 @@ class Pane(QtCore.QObject):
         self.plot.setClipToView(True)
         self.plot.hideButtons()  # pyqtgraph's unlabelled "A" (auto-range): the zoom buttons and Ctrl+F replace it
         self.side_item: pg.GraphicsObject | None = None  # drawn right of the plot (colour bar)
+        self.time_span = 0.0  # the recording's duration: readouts read a clock on long ones, as the axis does
         self.selection = pg.LinearRegionItem(movable=False, brush=SELECTION_BRUSH, pen=pg.mkPen(None))
         self.selection.setZValue(20)
         self.selection.hide()
@@ -134,8 +135,11 @@ class Pane(QtCore.QObject):
     def redraw(self) -> None:
         """Redraw the visible range; panes with data override this."""
 
+    def time_text(self, seconds: float) -> str:
+        return f"t = {format_reading(seconds, self.time_span)}"
+
     def readout(self, seconds: float, y: float) -> str:
-        return f"t = {seconds:.3f} s"
+        return self.time_text(seconds)
 
 
 class WaveformPane(Pane):
@@ -227,7 +231,7 @@ class WaveformPane(Pane):
                 curve.setData(seconds, np.clip(values / self.scale, -1.0, 1.0) * self.amplitude_peak)
 
     def readout(self, seconds: float, y: float) -> str:
-        parts = [f"t = {seconds:.3f} s"]
+        parts = [self.time_text(seconds)]
         if self.peaks is not None and 0 <= seconds * self.rate < len(self.peaks):
             parts.append(f"amplitude = {self.peaks.values[int(seconds * self.rate)]:+.3f}")
         value = self.relevance.value(int(seconds * self.relevance_rate)) if self.relevance is not None else None
@@ -456,7 +460,7 @@ class SpectrogramPane(Pane):
         return float(self.frequency_scale.to_hz(y))
 
     def readout(self, seconds: float, y: float) -> str:
-        parts = [f"t = {seconds:.3f} s", f"f = {self.hz_at(y):.0f} Hz"]
+        parts = [self.time_text(seconds), f"f = {self.hz_at(y):.0f} Hz"]
         level = self.background.value_at(seconds, y)
         if level is not None:
             parts.append(f"level = {level:.1f} dB")

@@ -7,20 +7,55 @@ a selection from the cursor.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..glossary import tip
 from .pane_stack import PaneStack, Selection
+from .time_axis import format_reading, parse_time
 
 TIME_DECIMALS = 3
 FIELD_TIPS = {
-    "start": "Start of the selection (s). Type a time to move it.",
-    "end": "End of the selection (s). Type a time to move it.",
-    "length": "Length of the selection (s). Type a length to change the end.",
+    "start": "Start of the selection. Type a time (seconds, or m:ss.mmm like the axis) to move it.",
+    "end": "End of the selection. Type a time (seconds, or m:ss.mmm like the axis) to move it.",
+    "length": "Length of the selection. Type a length (seconds, or m:ss.mmm) to change the end.",
     "low_hz": "Lowest frequency of a time-frequency box (Hz). Type a value to make the selection a box.",
     "high_hz": "Highest frequency of a time-frequency box (Hz). Type a value to make the selection a box.",
 }
 FIELD_LABELS = {"start": "Start", "end": "End", "length": "Length", "low_hz": "Low", "high_hz": "High"}
+TIME_FIELDS = ("start", "end", "length")
+
+
+class TimeSpinBox(QtWidgets.QDoubleSpinBox):
+    """A time field that reads like the time axis ("12.345 s", or "30:05.677" on a recording of a minute or more)
+    and takes either form typed, plain seconds included."""
+
+    def __init__(self, parent=None):
+        self.span = 0.0  # the recording's duration: decides seconds or clock, as on the axis (set before Qt asks)
+        super().__init__(parent)
+        self.setDecimals(TIME_DECIMALS)
+
+    def set_span(self, seconds: float) -> None:
+        self.span = seconds
+        self.setMaximum(seconds)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt's name)
+        return format_reading(value, self.span, TIME_DECIMALS)
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 (Qt's name)
+        try:
+            return parse_time(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, pos: int) -> QtGui.QValidator.State:
+        try:
+            seconds = parse_time(text)
+        except ValueError:  # half typed ("30:", "1:0") may still become a time; letters never do
+            partial = text.strip().removesuffix("s").strip()
+            typing = all(c.isdigit() or c in ":." for c in partial)
+            return QtGui.QValidator.State.Intermediate if typing else QtGui.QValidator.State.Invalid
+        inside = self.minimum() <= seconds <= self.maximum()
+        return QtGui.QValidator.State.Acceptable if inside else QtGui.QValidator.State.Intermediate
 
 
 class SelectionBar(QtWidgets.QToolBar):
@@ -36,11 +71,12 @@ class SelectionBar(QtWidgets.QToolBar):
         title.setToolTip(tip("selection_bar"))
         self.addWidget(title)
         for name, label in FIELD_LABELS.items():
-            is_time = name in ("start", "end", "length")
-            field = QtWidgets.QDoubleSpinBox()
+            is_time = name in TIME_FIELDS
+            field = TimeSpinBox() if is_time else QtWidgets.QDoubleSpinBox()
             field.setObjectName(f"selection {name}")
-            field.setDecimals(TIME_DECIMALS if is_time else 0)
-            field.setSuffix(" s" if is_time else " Hz")
+            if not is_time:
+                field.setDecimals(0)
+                field.setSuffix(" Hz")
             field.setSingleStep(0.01 if is_time else 50.0)
             field.setKeyboardTracking(False)  # act on Enter / focus out, not on every digit typed
             field.setAccelerated(True)
@@ -80,7 +116,10 @@ class SelectionBar(QtWidgets.QToolBar):
         nyquist = self.nyquist()
         blockers = [QtCore.QSignalBlocker(field) for field in self.fields.values()]
         for name, field in self.fields.items():
-            field.setRange(0.0, stack.duration if name in ("start", "end", "length") else nyquist)
+            if name in TIME_FIELDS:
+                field.set_span(stack.duration)
+            else:
+                field.setRange(0.0, nyquist)
             field.setValue(values[name])
         for name in ("low_hz", "high_hz"):
             self.fields[name].setSpecialValueText("–" if not has_box else "")

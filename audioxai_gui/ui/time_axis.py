@@ -40,6 +40,33 @@ def format_time(seconds: float, span: float, decimals: int = 3) -> str:
     return format_clock(seconds, decimals)
 
 
+def format_reading(seconds: float, span: float, decimals: int = 3) -> str:
+    """A time as read beside the axis: ``12.345 s`` on a short recording, ``30:05.677`` on a long one."""
+    text = format_time(seconds, span, decimals)
+    return text if span >= CLOCK_FROM_S else f"{text} s"
+
+
+def parse_time(text: str) -> float:
+    """Seconds from what a user types: ``30:05.677``, ``1:02:05.5``, ``1805.677`` or ``12.5 s``.
+
+    Raises ValueError naming the text when it is not a time (minutes and seconds after a colon run 0..59).
+    """
+    problem = ValueError(f"{text!r} is not a time: type seconds (95.5) or a clock (1:35.500, 1:01:35)")
+    parts = text.strip().removesuffix("s").strip().split(":")
+    if len(parts) > 3:
+        raise problem
+    try:
+        numbers = [int(part) for part in parts[:-1]] + [float(parts[-1])]
+    except ValueError:
+        raise problem from None
+    if not all(0 <= n < math.inf for n in numbers) or any(n >= 60 for n in numbers[1:]):
+        raise problem
+    seconds = 0.0
+    for number in numbers:
+        seconds = seconds * 60 + number
+    return seconds
+
+
 CLOCK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400)
 """Tick steps of a clock axis (seconds): the steps a clock face has."""
 MIN_CLOCK_SPACING_S = 1

@@ -17,7 +17,7 @@ from ...batch import failure_message
 from ...explain.segments import EXPORT_FORMATS, SegmentRules, sound_mask, write_segments
 from ...glossary import tip
 from ..clip import prepare_display, snap_to_frames
-from ..time_axis import format_time
+from ..time_axis import format_reading
 from ..worker import TaskRunner
 from .model import ModelTrack, build_track, disagreements, next_time
 from .widget import TracksPlot
@@ -149,9 +149,7 @@ class TracksController(QtCore.QObject):
 
     def _when(self, seconds: float) -> str:
         """A time on this recording as its axis reads it ("12.345 s", "1:02.500")."""
-        duration = self.window.clip.duration if self.window.clip is not None else 0.0
-        text = format_time(seconds, duration)
-        return text if ":" in text else f"{text} s"
+        return format_reading(seconds, self.window.clip.duration if self.window.clip is not None else 0.0)
 
     def describe(self, seconds: float) -> str:
         """Both models' top 3 at ``seconds`` (hover text)."""
