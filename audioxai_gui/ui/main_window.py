@@ -67,7 +67,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle("AudioXAI")
         self.setAcceptDrops(True)
         self.settings = settings or QtCore.QSettings("AudioXAI", "AudioXAI")
-        self.runner = TaskRunner(self)
+        # One thread per model's explanation and one for the clip's full display spectrogram: on two threads a
+        # long clip's second explanation queued behind that image (an hour: ~4 CPU s), the view's relevance with it.
+        self.runner = TaskRunner(self, threads=3)
         self.stack = PaneStack(self)
         self.setCentralWidget(self.stack.widget)
         self.class_panel = ClassPanel()

@@ -168,7 +168,13 @@ class RecordingExplainer(QtCore.QObject):
                 if view_done and state["view"] != view:
                     state["view"] = view
                     publish()
-                elif since > max(PUBLISH_EVERY_S, PUBLISH_COST_FACTOR * state["cost"]) and not timeline.done.all():
+                elif (
+                    # not while windows in view are missing: the next batches are theirs, and drawing a part of
+                    # the view first costs about as much as explaining it (an hour: projection, hour-sized arrays)
+                    (view is None or view_done)
+                    and since > max(PUBLISH_EVERY_S, PUBLISH_COST_FACTOR * state["cost"])
+                    and not timeline.done.all()
+                ):
                     publish()
 
             try:
