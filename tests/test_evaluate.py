@@ -303,3 +303,11 @@ def test_robustness_verdict_names_the_more_accurate_model_and_who_loses_more_of_
     assert line.startswith("the spectrogram model (s): mean accuracy over 2 corruptions 67.5% (waveform) vs 70.0%")
     assert "though it loses more of its clean accuracy (20.0 vs 7.5 points)" in line
     assert "largest gap under gain -40 dB: 65.0% vs 80.0%" in line
+
+
+@pytest.mark.parametrize("seconds", [0.2, -0.2, 0.1])
+def test_time_shift_of_a_clip_shorter_than_the_shift_is_silence_of_its_length(seconds):
+    clip = np.ones(1450, dtype=np.float32)  # 0.18 s at 8 kHz (FSDD has such clips)
+    shifted = CORRUPTIONS["time-shift"].apply(clip, RATE, seconds, np.random.default_rng(0))
+    assert shifted.shape == clip.shape
+    assert shifted.sum() == (0 if abs(seconds) * RATE >= clip.size else clip.size - abs(seconds) * RATE)

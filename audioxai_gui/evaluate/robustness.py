@@ -67,9 +67,12 @@ def low_pass(samples, sample_rate, cutoff_hz, rng):
 
 
 def time_shift(samples, sample_rate, seconds, rng):
-    """Delay (positive) or advance (negative) the clip, filling with silence."""
+    """Delay (positive) or advance (negative) the clip within its own length, filling with silence (a clip shorter
+    than the shift becomes silence)."""
     shift = round(seconds * sample_rate)
     shifted = np.zeros_like(samples)
+    if abs(shift) >= samples.size:
+        return shifted
     if shift >= 0:
         shifted[shift:] = samples[: samples.size - shift]
     else:
