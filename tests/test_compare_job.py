@@ -193,3 +193,25 @@ def test_a_job_reports_its_progress_up_to_every_clip(pair, clip_folder, tmp_path
     run_job(pair, refs, TINY, tmp_path / "p", shard_size=2, progress=Progress(len(refs), stream))
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2 and lines[-1].split("] ")[1].startswith("3/3 clips")
+
+
+def test_on_a_terminal_the_progress_bar_rewrites_one_line():
+    import io
+
+    from audioxai_gui.evaluate.job import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    now = [0.0]
+    stream = Terminal()
+    progress = Progress(1000, stream, clock=lambda: now[0])
+    now[0] = 4000.0  # a long first shard: "1:06:30 left" ...
+    progress.advance(1)
+    now[0] = 4001.0  # ... then a fast one: a shorter line must not leave the old line's tail
+    progress.advance(998)
+    progress.finish()
+    updates = stream.getvalue().split("\r")[1:]
+    assert stream.getvalue().count("\n") == 1 and len(updates) == 2
+    assert len(updates[1].rstrip("\n")) >= len(updates[0]) and updates[1].rstrip().endswith("left")

@@ -162,8 +162,10 @@ class Progress:
         )
 
     def show(self) -> None:
-        if self.in_place:
-            print("\r" + self.line(), end="", file=self.stream, flush=True)
+        if self.in_place:  # padded to the longest line so far, so a shorter line leaves nothing of the last one
+            line = self.line()
+            self.width = max(getattr(self, "width", 0), len(line))
+            print("\r" + line.ljust(self.width), end="", file=self.stream, flush=True)
         else:
             print(self.line(), file=self.stream, flush=True)
 
