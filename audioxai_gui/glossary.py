@@ -209,7 +209,8 @@ TERMS: dict[str, Term] = {
     "selection_bar": Term(
         "Selection",
         "Start, end and length of the selected time range, and its low and high frequency for a box on a "
-        "spectrogram. Type a value to move the selection.",
+        "spectrogram. Type a value to move the selection: seconds, or a clock (m:ss.mmm) as on a long "
+        "recording's time axis.",
     ),
     "vertical_zoom": Term(
         "Vertical zoom",

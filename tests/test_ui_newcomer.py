@@ -146,6 +146,21 @@ def test_messages_that_matter_stay_in_the_message_area(window, qtbot, tmp_path):
     assert "built-in example" in bar.text
 
 
+def test_once_the_users_own_file_is_open_the_hint_says_what_is_open_not_how_to_open(window, qtbot, tmp_path):
+    import shutil
+
+    bar = window.notifications
+    path = tmp_path / "my recording.wav"
+    shutil.copy(EXAMPLE_AUDIO, path)
+    window.open_file(path)
+    wait_explained(qtbot, window)
+    assert "Ctrl+O" not in bar.text and "built-in example" not in bar.text
+    assert "my recording.wav · 1." in bar.text and "Shift+E" in bar.text  # the name, its length in seconds
+    window.show_problem("Cannot play: no audio output device")
+    bar.dismiss_button.click()
+    assert "my recording.wav" in bar.text, "dismissing a message returns to the open file's line"
+
+
 def test_linked_frequency_zoom_and_ctrl_f_fits_time_frequency_and_amplitude(window, qtbot):
     stack = window.stack
     spectrogram, projected = stack.panes["spectrogram"], stack.panes["waveform_tf"]

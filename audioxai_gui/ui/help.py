@@ -12,13 +12,20 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..glossary import guide_html, tip
 from ..resources import TASK_EXAMPLES
+from .time_axis import format_reading
 
 GUIDE_SIZE = (640, 560)
-IDLE_HINT = "Open an audio file with Ctrl+O or drop one here; F1 explains every term."
 EXAMPLE_HINT = (
     "This is a built-in example clip: open your own file with Ctrl+O or drop it here; "
     "press Space to listen, click a class to explain it, F1 for the guide."
 )
+FILE_HINT = "{name} · {duration} — Space plays · drag to select, Shift+E explains it · click a class to explain it"
+
+
+def file_hint(clip) -> str:
+    """With the user's own file open, how to open one is old news: say what is open and what to do with it."""
+    name = Path(clip.path).name if clip.path is not None else "recording"
+    return FILE_HINT.format(name=name, duration=format_reading(clip.duration, clip.duration))
 
 
 class GuideDialog(QtWidgets.QDialog):
@@ -54,7 +61,6 @@ class HelpController(QtCore.QObject):
         window.addAction(self.guide_action)
         about = menu.addAction("&About AudioXAI")
         about.triggered.connect(self.show_about)
-        window.notifications.set_idle_text(IDLE_HINT)
         window.clipShown.connect(self._on_clip)
 
     def show_guide(self) -> None:
@@ -72,9 +78,10 @@ class HelpController(QtCore.QObject):
         )
 
     def _on_clip(self, clip) -> None:
-        """On the built-in example, say so and what to do next; on the user's own file, the plain hint."""
-        is_example = Path(clip.path).resolve() in {Path(example).resolve() for example in TASK_EXAMPLES.values()}
-        self.window.notifications.set_idle_text(EXAMPLE_HINT if is_example else IDLE_HINT)
+        """On the built-in example, say so and what to do next; on the user's own file, what is open."""
+        examples = {Path(example).resolve() for example in TASK_EXAMPLES.values()}
+        is_example = clip.path is not None and Path(clip.path).resolve() in examples
+        self.window.notifications.set_idle_text(EXAMPLE_HINT if is_example else file_hint(clip))
         self.window.notifications.label.setToolTip(tip("example") if is_example else tip("notifications"))
 
 

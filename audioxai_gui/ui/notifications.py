@@ -21,6 +21,8 @@ LEVEL_STYLES = {  # background, text: readable on light and dark themes
 }
 LEVEL_SIGNS = {"info": "ℹ", "success": "✓", "warning": "⚠", "error": "✖"}
 HISTORY_LIMIT = 30
+IDLE_HINT = "Open an audio file with Ctrl+O or drop one here; F1 explains every term."
+"""Shown while no file is open; extensions replace it (help.py: the example's hint, the open file's)."""
 
 
 class NotificationBar(QtWidgets.QToolBar):
@@ -53,7 +55,7 @@ class NotificationBar(QtWidgets.QToolBar):
         self.addWidget(self.dismiss_button)
         self.history: list[tuple[str, str, str]] = []  # (time, level, text), oldest first
         self.level = "info"
-        self.idle_text = "Open an audio file with Ctrl+O or drop one here; F1 explains every term."
+        self.idle_text = IDLE_HINT
         self.dismiss()
 
     @property
