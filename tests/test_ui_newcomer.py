@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtWidgets
 from audioxai_gui import glossary
 from audioxai_gui.glossary import GUIDE, TERMS, composite_tip, guide_html
 from audioxai_gui.resources import EXAMPLE_AUDIO
+from audioxai_gui.ui.dock_layout import contents_height
 from audioxai_gui.ui.pane_stack import Selection
 from tests.ui_support import new_window, wait_explained
 
@@ -47,13 +48,14 @@ def test_on_a_laptop_screen_nothing_overlaps_and_messages_are_visible(window, qt
     hint = window.minimumSizeHint()
     assert hint.width() <= 1280 and hint.height() <= 700, "the window must fit a 1280×700 screen"
     frame = window.rect()
-    areas = [("panes", window.centralWidget().geometry())]
-    areas += [(dock.objectName(), dock.geometry()) for dock in visible_docks(window)]
-    for name, rect in areas:
+    areas = [("panes", window.centralWidget().geometry(), 51)]
+    # a dock whose contents are one line (the empty region table) may be that short, never shorter
+    areas += [(dock.objectName(), dock.geometry(), min(51, contents_height(dock))) for dock in visible_docks(window)]
+    for name, rect, least in areas:
         assert frame.contains(rect), f"{name} {rect} reaches outside the {size} window"
-        assert rect.height() > 50 and rect.width() > 50, f"{name} is squeezed to {rect}"
-    for i, (name, rect) in enumerate(areas):
-        for other, other_rect in areas[i + 1 :]:
+        assert rect.height() >= least and rect.width() > 50, f"{name} is squeezed to {rect}"
+    for i, (name, rect, _) in enumerate(areas):
+        for other, other_rect, _ in areas[i + 1 :]:
             assert not rect.intersects(other_rect), f"{name} {rect} overlaps {other} {other_rect}"
     for bar in (window.notifications, window.selection_bar, window.statusBar()):
         assert bar.isVisible() and frame.contains(bar.geometry()), f"{bar.objectName()} is cut off"
@@ -317,3 +319,33 @@ def test_readout_and_selection_bar_read_the_time_like_the_axis(qtbot, duration, 
         assert (stack.selection.start, stack.selection.end) == pytest.approx((expected, expected + 1.0), abs=1e-3)
     qtbot.keyClicks(field.lineEdit(), "abc")  # letters are not taken
     assert not any(c.isalpha() and c != "s" for c in field.lineEdit().text())
+
+
+def test_an_empty_region_table_is_one_line_and_gives_its_room_to_the_plots(qtbot, tmp_path, backend):
+    import shutil
+
+    from audioxai_gui.annotate.regions import Region
+    from audioxai_gui.ui.annotation.region_table import NOTHING_TO_COMPARE
+
+    path = tmp_path / "clip.wav"  # a copy: the regions autosave beside the audio
+    shutil.copy(EXAMPLE_AUDIO, path)
+    window = new_window(qtbot, tmp_path, backend)
+    window.open_file(path)
+    wait_explained(qtbot, window)
+    resize_and_settle(qtbot, window, (1366, 768))
+    annotation = window.extensions["annotation"]
+    qtbot.waitUntil(lambda: annotation.loading is None)
+    table, dock = annotation.table, annotation.dock
+    assert table.empty_label.isVisible() and "No regions yet" in table.empty_label.text()
+    assert not table.splitter.isVisible() and dock.height() <= 60, f"an empty table takes {dock.height()} px"
+    plots = window.centralWidget().height()
+
+    region = annotation.document.add(Region(0.2, 0.5))
+    qtbot.waitUntil(lambda: table.splitter.isVisible() and dock.height() >= 120)
+    assert not table.empty_label.isVisible() and window.centralWidget().height() < plots
+    qtbot.waitUntil(lambda: table.agreement.summary.rowCount() > 0)  # measured once the explanations are in
+
+    annotation.document.remove(region.id)
+    qtbot.waitUntil(lambda: dock.height() <= 60)
+    assert table.agreement.verdict.text() == NOTHING_TO_COMPARE, "no rows of 0.00 for regions that are not there"
+    assert table.agreement.summary.rowCount() == 0 and table.agreement.summary.isHidden()

@@ -28,6 +28,9 @@ def make_scrollable(dock: QtWidgets.QDockWidget) -> None:
     area.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(widget)
     area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+    # No taller than the contents need: a scroll area's own minimum (room for its scroll bars) kept a one-line
+    # dock (the empty region table) 84 px tall.
+    area.setMinimumHeight(min(area.minimumSizeHint().height(), widget.minimumSizeHint().height()))
     dock.setWidget(area)
 
 
@@ -50,6 +53,25 @@ def contents_height(dock: QtWidgets.QDockWidget) -> int:
     if isinstance(widget, QtWidgets.QScrollArea) and widget.widget() is not None:
         widget = widget.widget()
     return widget.sizeHint().height() + DOCK_TITLE_HEIGHT
+
+
+def available_height(window: QtWidgets.QMainWindow) -> int:
+    """The height between the toolbars above and below: what a full-height right column gets."""
+    height = window.height() - window.menuBar().height() - window.statusBar().height()
+    for bar in window.findChildren(QtWidgets.QToolBar):
+        area = window.toolBarArea(bar)
+        vertical_areas = (QtCore.Qt.ToolBarArea.TopToolBarArea, QtCore.Qt.ToolBarArea.BottomToolBarArea)
+        if bar.isVisible() and area in vertical_areas and bar.parent() is window:
+            height -= bar.height()
+    return height
+
+
+def fit_bottom_dock(window: QtWidgets.QMainWindow, dock: QtWidgets.QDockWidget, wanted: int | None = None) -> None:
+    """Give a bottom dock ``wanted`` pixels (None: what its contents ask for), at most its share of the window."""
+    height = contents_height(dock) if wanted is None else wanted
+    if window.isVisible():
+        height = min(height, int(available_height(window) * BOTTOM_DOCK_SHARE))
+    window.resizeDocks([dock], [height], QtCore.Qt.Orientation.Vertical)
 
 
 class RightColumn(QtCore.QObject):
@@ -90,7 +112,7 @@ class RightColumn(QtCore.QObject):
 
     def cap_bottom_docks(self) -> None:
         """Keep the panes the largest part of a small window: bottom docks get at most a quarter of it."""
-        most = int(self.available_height() * BOTTOM_DOCK_SHARE)
+        most = int(available_height(self.window) * BOTTOM_DOCK_SHARE)
         bottom = QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
         docks = [
             dock
@@ -100,17 +122,6 @@ class RightColumn(QtCore.QObject):
         if docks:
             self.window.resizeDocks(docks, [most] * len(docks), QtCore.Qt.Orientation.Vertical)
 
-    def available_height(self) -> int:
-        """The height between the toolbars above and below: what a full-height right column gets."""
-        window = self.window
-        height = window.height() - window.menuBar().height() - window.statusBar().height()
-        for bar in window.findChildren(QtWidgets.QToolBar):
-            area = window.toolBarArea(bar)
-            vertical_areas = (QtCore.Qt.ToolBarArea.TopToolBarArea, QtCore.Qt.ToolBarArea.BottomToolBarArea)
-            if bar.isVisible() and area in vertical_areas and bar.parent() is window:
-                height -= bar.height()
-        return height
-
     def wanted_height(self) -> int:
         return sum(contents_height(dock) for dock in self._open_docks())
 
@@ -119,7 +130,7 @@ class RightColumn(QtCore.QObject):
         return [dock for dock in self.docks if not dock.isFloating() and dock.toggleViewAction().isChecked()]
 
     def arrange(self) -> None:
-        available, wanted = self.available_height(), self.wanted_height()
+        available, wanted = available_height(self.window), self.wanted_height()
         if not self.tabbed and wanted > available:
             self.set_tabbed(True)
         elif self.tabbed and wanted + SPLIT_MARGIN < available:

@@ -23,6 +23,7 @@ from ...annotate.measures import MeasureError, RelevanceMap
 from ...annotate.regions import Region, RegionError
 from ...annotate.sidecar import Autosaver, SidecarError, load_sidecar
 from ...batch import failure_message, shown_path
+from ..dock_layout import fit_bottom_dock
 from ..pane_stack import Selection
 from ..worker import TaskRunner
 from .edit_dialog import RegionEditDialog
@@ -86,7 +87,10 @@ class AnnotationController(QtCore.QObject):
         self.dock.setObjectName("Regions")
         self.dock.setWidget(self.table)
         window.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
-        window.resizeDocks([self.dock], [DOCK_HEIGHT], QtCore.Qt.Orientation.Vertical)
+        fit_bottom_dock(window, self.dock)  # empty: one line
+        self.table.emptyChanged.connect(
+            lambda empty: fit_bottom_dock(window, self.dock, None if empty else DOCK_HEIGHT)
+        )
         self._build_actions()
 
         for pane in self.stack.panes.values():
@@ -294,6 +298,10 @@ class AnnotationController(QtCore.QObject):
         return False
 
     # --- drawing ----------------------------------------------------------------------------
+    def _fit_dock(self, empty: bool) -> None:
+        """No regions: the dock is its one empty-state line, the plots get the room; with regions, the table."""
+        fit_bottom_dock(self.window, self.dock, None if empty else DOCK_HEIGHT)
+
     def _on_document_changed(self, change: DocumentChange) -> None:
         if self.selected_id is not None and self.selected_id not in {r.id for r in self.document}:
             self.selected_id = None

@@ -1,4 +1,5 @@
 """The region table dock: one row per region with each model's agreement, an "All regions" row, and the verdict.
+With no regions it is one line saying how to make one (the plots keep the room on a small screen).
 
 Columns are a registry (title, value, tooltip), so the table, its sorting and its tooltips read one list.
 """
@@ -18,6 +19,8 @@ from ...glossary import tip
 from .region_measures import EMPTY_MEASURES, MEASURED, RegionMeasures
 
 ALL_ROW_LABEL = "All regions"
+EMPTY_TEXT = "No regions yet — drag in Annotate mode (A) to mark one"
+NOTHING_TO_COMPARE = "Nothing to compare yet: mark a region and each model's agreement with it shows here."
 REGION_ID_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 MODEL_SHORT = {"waveform": "Wave", "spectrogram": "Spec"}
 DOMAIN_SHORT = {TIME: "time", TIME_FREQUENCY: "TF"}
@@ -233,7 +236,14 @@ class AgreementPanel(QtWidgets.QWidget):
         scroll = self.summary.horizontalScrollBar().sizeHint().height()
         self.summary.setFixedHeight(header + rows * SUMMARY_ROW_HEIGHT + scroll + 2 * self.summary.frameWidth())
 
-    def show_measures(self, measures: RegionMeasures) -> None:
+    def show_measures(self, measures: RegionMeasures, has_regions: bool = True) -> None:
+        """``has_regions`` False: say there is nothing to compare instead of rows of zeros."""
+        self.summary.setVisible(has_regions)
+        if not has_regions:
+            self.summary.setRowCount(0)
+            self.verdict.setText(NOTHING_TO_COMPARE)
+            self.classes.setText("")
+            return
         self.verdict.setText(measures.verdict())
         self.classes.setText(
             "Explained class: " + ", ".join(f"{name!r} ({role})" for role, name in measures.class_names.items())
@@ -256,6 +266,7 @@ class RegionTablePanel(QtWidgets.QWidget):
 
     regionActivated = QtCore.Signal(str)  # a region row was selected
     editRequested = QtCore.Signal(str)  # a region row was double-clicked
+    emptyChanged = QtCore.Signal(bool)  # the first region came or the last went: the dock may change its height
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -277,15 +288,29 @@ class RegionTablePanel(QtWidgets.QWidget):
         self.view.clicked.connect(self._on_click)  # clicking the selected row zooms to it again
         self.view.doubleClicked.connect(self._on_double_click)
         self.agreement = AgreementPanel()
-        splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        splitter.addWidget(self.view)
-        splitter.addWidget(self.agreement)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.agreement)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.empty_label = QtWidgets.QLabel(EMPTY_TEXT)
+        self.empty_label.setContentsMargins(6, 2, 6, 2)
+        self.empty_label.setToolTip(tip("regions"))
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.splitter)
+        self.is_empty = None  # unknown until the first contents: the first set_contents reports either state
+        self._show_empty(True)
         self._quiet = False
+
+    def _show_empty(self, empty: bool) -> None:
+        if empty == self.is_empty:
+            return
+        self.is_empty = empty
+        self.empty_label.setVisible(empty)
+        self.splitter.setVisible(not empty)
+        self.emptyChanged.emit(empty)
 
     def set_contents(self, regions: Sequence[Region], measures: RegionMeasures, selected_id: str | None) -> None:
         self._quiet = True
@@ -294,7 +319,8 @@ class RegionTablePanel(QtWidgets.QWidget):
             self.select(selected_id)
         finally:
             self._quiet = False
-        self.agreement.show_measures(measures)
+        self.agreement.show_measures(measures, has_regions=bool(regions))
+        self._show_empty(not regions)
 
     def select(self, region_id: str | None) -> None:
         """Highlight the row of ``region_id`` (None: no row) without reporting it back."""
