@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from audioxai_gui.annotate.formats import read_regions
 from audioxai_gui.audio import save_wav
@@ -195,3 +195,23 @@ def test_typed_times_parse_back_to_seconds():
     for bad in ("", "1:75", "ten", "1::2", "-3", "1:2:3:4", "inf"):
         with pytest.raises(ValueError, match="is not a time"):
             parse_time(bad)
+
+
+def test_region_table_times_read_like_the_axis(qapp):
+    from audioxai_gui.annotate.regions import Region
+    from audioxai_gui.ui.annotation.region_measures import EMPTY_MEASURES
+    from audioxai_gui.ui.annotation.region_table import COLUMNS, RegionTableModel
+
+    model = RegionTableModel()
+    model.set_contents([Region(1805.677, 1810.5)], EMPTY_MEASURES)
+    start, end = (next(i for i, c in enumerate(COLUMNS) if c.title == name) for name in ("start", "end"))
+    model.set_time_span(3600.0)
+    horizontal = QtCore.Qt.Orientation.Horizontal
+    assert model._text(0, start) == "30:05.677" and model._text(0, end) == "30:10.500"
+    assert model.headerData(start, horizontal) == "start\n(h:mm:ss)"
+    model.set_time_span(1900.0)
+    assert model.headerData(end, horizontal) == "end\n(m:ss)"
+    model.set_contents([Region(1.5, 2.25)], EMPTY_MEASURES)
+    model.set_time_span(3.0)
+    assert model._text(0, start) == "1.500" and model.headerData(start, horizontal) == "start\n(s)"
+    assert model.value(0, start) == 1.5, "sorting and exports still read seconds"

@@ -40,6 +40,11 @@ def format_time(seconds: float, span: float, decimals: int = 3) -> str:
     return format_clock(seconds, decimals)
 
 
+def time_unit(span: float) -> str:
+    """What ``format_time`` writes for ``span``: "s", "m:ss" or "h:mm:ss" (axis labels, column headers)."""
+    return "s" if span < CLOCK_FROM_S else "h:mm:ss" if span >= 3600 else "m:ss"
+
+
 def format_reading(seconds: float, span: float, decimals: int = 3) -> str:
     """A time as read beside the axis: ``12.345 s`` on a short recording, ``30:05.677`` on a long one."""
     text = format_time(seconds, span, decimals)
@@ -96,7 +101,7 @@ class TimeAxisItem(pg.AxisItem):
         # Decided by the visible range, not by each tick level's values, so major and minor ticks read alike.
         span = max([abs(value) for value in (*self.range, *values)])
         decimals = decimals_for(spacing)
-        label = "time (s)" if span < CLOCK_FROM_S else "time (h:mm:ss)" if span >= 3600 else "time (m:ss)"
+        label = f"time ({time_unit(span)})"
         if self.labelText != label:
             self.setLabel(label)
         return [format_time(value, span, decimals) for value in values]

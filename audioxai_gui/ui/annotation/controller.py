@@ -200,6 +200,7 @@ class AnnotationController(QtCore.QObject):
             self.autosaver = None
         self.clip = clip
         self.selected_id = None
+        self.table.model.set_time_span(clip.duration if clip is not None else 0.0)
         document = RegionDocument(duration=clip.duration if clip is not None else None)
         backend = self.window.backend
         if backend is not None and backend.task is not None:

@@ -16,6 +16,7 @@ from ...annotate.agreement import TIME, TIME_FREQUENCY
 from ...annotate.measures import ALL_REGIONS
 from ...annotate.regions import Region
 from ...glossary import tip
+from ..time_axis import format_time, time_unit
 from .region_measures import EMPTY_MEASURES, MEASURED, RegionMeasures
 
 ALL_ROW_LABEL = "All regions"
@@ -33,6 +34,7 @@ class Column:
     value: Callable[[Region | None, RegionMeasures], object]  # region None: the all-regions row
     tooltip: str
     number_format: str = ""  # format spec for numbers; "" shows text
+    is_time: bool = False  # a time on the recording: seconds, or a clock on long ones (as the time axis reads)
 
 
 def _region_field(name: str) -> Callable[[Region | None, RegionMeasures], object]:
@@ -72,8 +74,8 @@ def _measure_columns() -> list[Column]:
 
 
 COLUMNS: list[Column] = [
-    Column("start\n(s)", _region_field("start"), "Start time", ".3f"),
-    Column("end\n(s)", _region_field("end"), "End time", ".3f"),
+    Column("start", _region_field("start"), "Start time", ".3f", is_time=True),
+    Column("end", _region_field("end"), "End time", ".3f", is_time=True),
     Column("low\n(Hz)", _region_field("low_hz"), "Lowest frequency of a box (blank: all frequencies)", ".0f"),
     Column("high\n(Hz)", _region_field("high_hz"), "Highest frequency of a box", ".0f"),
     Column(
@@ -107,6 +109,12 @@ class RegionTableModel(QtCore.QAbstractTableModel):
         self.regions: tuple[Region, ...] = ()
         self.measures = EMPTY_MEASURES
         self.sort_column, self.sort_order = START_COLUMN, QtCore.Qt.SortOrder.AscendingOrder
+        self.time_span = 0.0  # the recording's duration: start and end read a clock on long ones
+
+    def set_time_span(self, seconds: float) -> None:
+        self.beginResetModel()
+        self.time_span = seconds
+        self.endResetModel()
 
     def set_contents(self, regions: Sequence[Region], measures: RegionMeasures) -> None:
         self.beginResetModel()
@@ -169,6 +177,8 @@ class RegionTableModel(QtCore.QAbstractTableModel):
         if value is None:
             return ""
         if spec and isinstance(value, float):
+            if COLUMNS[column].is_time and not math.isnan(value):
+                return format_time(value, self.time_span)
             return NOT_A_NUMBER if math.isnan(value) else format(value, spec)
         return str(value)
 
@@ -181,7 +191,8 @@ class RegionTableModel(QtCore.QAbstractTableModel):
     def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
         if orientation == QtCore.Qt.Orientation.Horizontal:
             if role == QtCore.Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section].title
+                column = COLUMNS[section]
+                return f"{column.title}\n({time_unit(self.time_span)})" if column.is_time else column.title
             if role == QtCore.Qt.ItemDataRole.ToolTipRole:
                 return COLUMNS[section].tooltip
         return None
