@@ -4,26 +4,16 @@ Usage: DISPLAY=:NN python docs/screenshot_compare_view.py RESULTS_FOLDER docs/sc
 Opens the results, sorts by the spectrogram model's AOPC, opens the least faithful clip and shoots the screen.
 """
 
-import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from PySide6 import QtCore, QtWidgets
+from screenshot_support import laptop_window, shoot_and_quit, trigger_menu_action
 
-from PySide6 import QtCore, QtWidgets  # noqa: E402
-
-from audioxai_gui.ui.main_window import MainWindow  # noqa: E402
-
-app = QtWidgets.QApplication([])
-window = MainWindow()
-window.resize(1366, 768)
-window.show()
-window.start(None, {}, None)
+app, window = laptop_window()
 
 
 def open_view():
-    menus = [m.menu() for m in window.menuBar().actions() if m.menu()]
-    next(a for menu in menus for a in menu.actions() if a.text().startswith("&Compare")).trigger()
+    trigger_menu_action(window, "&Compare")
     window.extensions["compare"].open_folder(sys.argv[1])
 
 
@@ -41,7 +31,7 @@ def shoot_when_explained():
     if window.runner.pending():
         QtCore.QTimer.singleShot(1000, shoot_when_explained)
         return
-    QtCore.QTimer.singleShot(1500, lambda: (subprocess.run(["import", "-window", "root", sys.argv[2]]), app.quit()))
+    shoot_and_quit(app, sys.argv[2], 1500)
 
 
 QtCore.QTimer.singleShot(8000, open_view)

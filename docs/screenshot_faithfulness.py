@@ -3,33 +3,23 @@
 Usage: DISPLAY=:NN python docs/screenshot_faithfulness.py docs/screenshot-faithfulness.png
 """
 
-import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from PySide6 import QtCore
+from screenshot_support import laptop_window, shoot_and_quit, trigger_menu_action
 
-from PySide6 import QtCore, QtWidgets  # noqa: E402
-
-from audioxai_gui.ui.main_window import MainWindow  # noqa: E402
-
-app = QtWidgets.QApplication([])
-window = MainWindow()
-window.resize(1366, 768)
-window.show()
-window.start(None, {}, None)
+app, window = laptop_window()
 
 
 def open_view():
-    menus = [m.menu() for m in window.menuBar().actions() if m.menu()]
-    next(a for menu in menus for a in menu.actions() if a.text().startswith("&Faithfulness")).trigger()
+    trigger_menu_action(window, "&Faithfulness")
 
 
 def shoot_when_ready():
     model = window.extensions["faithfulness"]
     if model.result is not None and model.removal is not None:
         timer.stop()
-        QtCore.QTimer.singleShot(500, lambda: (subprocess.run(["import", "-window", "root", sys.argv[1]]), app.quit()))
+        shoot_and_quit(app, sys.argv[1], 500)
 
 
 QtCore.QTimer.singleShot(8000, open_view)
