@@ -440,14 +440,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage(
             f"{shown_path(clip.path.name)}: {clip.duration:.2f} s at {clip.audio.sample_rate} Hz", 5000
         )
-        self.runner.submit(
-            "image",
-            lambda progress, cancelled: clip.image(grid, cancelled),
-            on_done=self._show_background,
-            on_failed=self.show_problem,
-        )
         self.clipShown.emit(clip)
         self.explain_all()
+
+        def image(progress, cancelled):
+            self.explainer.wait_for_view(cancelled)  # a long clip's view is explained first, alone
+            return clip.image(grid, cancelled)
+
+        self.runner.submit("image", image, on_done=self._show_background, on_failed=self.show_problem)
 
     def _show_background(self, image) -> None:
         self.stack.show_full_spectrogram(image)

@@ -23,6 +23,8 @@ PUBLISH_EVERY_S = 3.0
 PUBLISH_COST_FACTOR = 4.0
 """...and never more often than this many times what preparing the last drawing cost, so drawing stays a
 small share of the work on an hour-long file."""
+VIEW_FIRST_LIMIT_S = 10.0
+"""The clip's full display spectrogram waits at most this long for the explanations to draw the view."""
 
 
 def format_eta(seconds: float) -> str:
@@ -51,6 +53,7 @@ class RecordingExplainer(QtCore.QObject):
         self._started: float | None = None
         self._done_at_start = 0
         self._shown = 0.0
+        self._awaiting_view: set[str] = set()  # roles whose running job has not drawn the view yet
         self.cache = None
         window.stack.time_view.sigXRangeChanged.connect(self._view_moved)
         self.partial.connect(self._show_partial)
@@ -66,6 +69,7 @@ class RecordingExplainer(QtCore.QObject):
     def _new_clip(self, clip) -> None:
         self.timelines, self.keys, self._tokens = {}, {}, {}
         self._digests = {}
+        self._awaiting_view = set()
         self._started = None
         self._shown = 0.0
         self.resume_button.hide()
@@ -106,6 +110,14 @@ class RecordingExplainer(QtCore.QObject):
                 self._digests[key] = audio_hash(clip.samples_at(rate))
             return self._digests[key]
 
+    def wait_for_view(self, cancelled, limit_s: float = VIEW_FIRST_LIMIT_S) -> None:
+        """Block a worker until every running explanation has drawn the view (or ``limit_s``): the clip's full
+        display spectrogram waits here, so on two cores the view's relevance does not share them with an hour's
+        image (the overview and tiles cover the view meanwhile)."""
+        deadline = time.perf_counter() + limit_s
+        while self._awaiting_view and not cancelled() and time.perf_counter() < deadline:
+            time.sleep(0.05)
+
     # --- the job ------------------------------------------------------------------------------
     def timeline_for(self, role: str, model, clip, target: int | None, composite: str):
         """The role's timeline for these rules: the current one if the rules are unchanged (Resume), else new."""
@@ -137,6 +149,7 @@ class RecordingExplainer(QtCore.QObject):
         timeline = self.timeline_for(role, model, clip, target, composite)
         samples = clip.samples_at(model.card.sample_rate)
         token = self._tokens[role] = object()
+        self._awaiting_view.add(role)
         cache = self.cache if self.cache is not None else ExplanationCache()
         if self._started is None:
             self._started = time.perf_counter()
@@ -168,6 +181,7 @@ class RecordingExplainer(QtCore.QObject):
                 if view_done and state["view"] != view:
                     state["view"] = view
                     publish()
+                    self._awaiting_view.discard(role)
                 elif (
                     # not while windows in view are missing: the next batches are theirs, and drawing a part of
                     # the view first costs about as much as explaining it (an hour: projection, hour-sized arrays)
@@ -184,6 +198,8 @@ class RecordingExplainer(QtCore.QObject):
                 if self._tokens.get(role) is token:
                     publish()  # Cancel keeps what is done on screen
                 raise
+            finally:
+                self._awaiting_view.discard(role)
             explanation = timeline.explanation(samples, grid)  # a waveform timeline keeps its projection: cached
             cache.save(self.keys[role], timeline)
             progress(self.progress())
@@ -214,5 +230,6 @@ class RecordingExplainer(QtCore.QObject):
     def cancelled(self) -> None:
         """After Cancel: what is done stays on screen (published by the job); offer Resume if anything is left."""
         self._started = None
+        self._awaiting_view = set()
         if self.timelines and not all(t.done.all() for t in self.timelines.values()):
             self.resume_button.show()
