@@ -444,7 +444,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.explain_all()
 
         def image(progress, cancelled):
-            self.explainer.wait_for_view(cancelled)  # a long clip's view is explained first, alone
+            if clip.is_long(grid):  # its overview and tiles cover the view: the view's relevance goes first
+                self.explainer.wait_for_view(cancelled)
             return clip.image(grid, cancelled)
 
         self.runner.submit("image", image, on_done=self._show_background, on_failed=self.show_problem)
