@@ -190,3 +190,38 @@ def test_a_failing_spectrogram_tile_is_reported_not_swallowed(window, qtbot):
     window.stack._compute_tile(request="the view")
     qtbot.waitUntil(lambda: "not enough memory" in window.notifications.text, timeout=TIMEOUT_MS)
     assert window.stack._tile_in_flight is None  # asked again at the next view change
+
+
+def test_the_app_collects_garbage_on_the_gui_thread_only(qtbot):
+    """A worker that happens to trigger Python's collector must never free dead Qt objects off the GUI thread:
+    the app switches automatic collection off and a GUI timer collects cycles instead."""
+    import gc
+    import threading
+
+    from audioxai_gui.ui.app import collect_garbage_on_the_gui_thread
+
+    collected_in: list[str] = []
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+        def __del__(self):
+            collected_in.append(threading.current_thread().name)
+
+    app = QtWidgets.QApplication.instance()
+    try:
+        collect_garbage_on_the_gui_thread(app)
+        assert not gc.isenabled()
+        for _ in range(gc.get_threshold()[0] + 10):  # past the threshold that would collect in this thread
+            Cycle()
+        worker = threading.Thread(target=lambda: [{} for _ in range(50_000)], name="worker")
+        worker.start()
+        worker.join()
+        assert collected_in == []
+        qtbot.waitUntil(lambda: len(collected_in) > 0, timeout=5000)
+        assert set(collected_in) == {threading.main_thread().name}
+    finally:
+        app.garbage_collector.timer.stop()
+        del app.garbage_collector
+        gc.enable()

@@ -43,12 +43,23 @@ def report_uncaught_errors(window) -> None:
     sys.excepthook = show
 
 
+def collect_garbage_on_the_gui_thread(app: QtWidgets.QApplication):
+    """Python's collector runs in whichever thread allocates when a threshold is crossed — often a worker
+    deep-copying a model. Freeing dead Qt objects there, off the GUI thread, can deadlock or crash the app; so
+    automatic collection is switched off and pyqtgraph's GarbageCollector collects on a GUI timer instead."""
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
+    app.garbage_collector = GarbageCollector(interval=1.0)  # kept alive with the app
+    return app.garbage_collector
+
+
 def run_app(argv: list[str]) -> int:
     """Run the GUI; returns the exit code. The window is visible before any heavy module is imported."""
     args = build_parser().parse_args(argv)
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([sys.argv[0]])
     app.setOrganizationName("AudioXAI")
     app.setApplicationName("AudioXAI")
+    collect_garbage_on_the_gui_thread(app)
     from ..session import SESSION_SUFFIX
     from .main_window import MainWindow
 
