@@ -9,6 +9,7 @@ from audioxai_gui.classifiers.augment import (
     BandLimit,
     ColouredNoise,
     FrequencyWarp,
+    PitchShift,
     Reverb,
     SpeedPerturb,
     add_noise_at_snr,
@@ -40,6 +41,13 @@ def test_frequency_warp_moves_a_tone_and_keeps_its_length(factor):
     warped = warp_frequencies(_tone(500)[None], np.array([factor]))[0]
     assert len(warped) == RATE
     assert _peak_hz(warped) == pytest.approx(500 * factor, abs=3)
+
+
+def test_pitch_shift_moves_a_tone_by_its_semitones_and_keeps_its_length():
+    batch = np.stack([_tone(500)] * 2)
+    shifted = PitchShift(1.0, semitones=(2.0, 2.0))(batch.copy(), np.random.default_rng(0))
+    assert shifted.shape == batch.shape
+    assert _peak_hz(shifted[0]) == pytest.approx(500 * 2 ** (2 / 12), abs=5)
 
 
 def test_speed_perturbation_shortens_the_sound_and_raises_its_pitch():
@@ -98,7 +106,14 @@ def test_reverb_adds_a_decaying_tail_after_the_sound():
 
 def test_augmentations_keep_shape_and_dtype_and_are_seeded():
     batch = np.random.default_rng(0).standard_normal((8, RATE)).astype(np.float32) * 0.1
-    for step in (SpeedPerturb(1.0), FrequencyWarp(1.0), BandLimit(1.0), Reverb(1.0), ColouredNoise(1.0)):
+    for step in (
+        SpeedPerturb(1.0),
+        FrequencyWarp(1.0),
+        PitchShift(1.0),
+        BandLimit(1.0),
+        Reverb(1.0),
+        ColouredNoise(1.0),
+    ):
         one = step(batch.copy(), np.random.default_rng(5))
         two = step(batch.copy(), np.random.default_rng(5))
         assert one.shape == batch.shape and one.dtype == np.float32 and np.isfinite(one).all(), step

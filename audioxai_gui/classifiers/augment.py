@@ -309,6 +309,28 @@ class FrequencyWarp:
 
 
 @dataclass
+class PitchShift:
+    """Pitch shifted with the duration kept by a long-window phase vocoder (librosa's ``pitch_shift``, the way
+    everyday pitch-shifting tools do it): besides the new pitch, its 2048-sample frames smear onsets and blur
+    harmonics, artefacts ``FrequencyWarp``'s short frames do not make and a raw-waveform model must learn to ignore."""
+
+    probability: float = 0.25
+    semitones: tuple[float, float] = (-3.0, 3.0)
+    sample_rate: int = 8000
+
+    def __call__(self, batch, rng):
+        import librosa
+
+        rows = _rows(batch, self.probability, rng)
+        for row, steps in zip(rows, rng.uniform(*self.semitones, size=rows.size), strict=True):
+            batch[row] = librosa.effects.pitch_shift(batch[row], sr=self.sample_rate, n_steps=float(steps))
+        return batch
+
+    def describe(self) -> str:
+        return f"phase-vocoder pitch shift (p={self.probability}, {list(self.semitones)} semitones)"
+
+
+@dataclass
 class BandLimit:
     """A random band-pass (a telephone line passes 300-3400 Hz; small microphones and speakers cut similarly)."""
 

@@ -23,6 +23,7 @@ from .augment import (
     BandLimit,
     ColouredNoise,
     FrequencyWarp,
+    PitchShift,
     RandomFilter,
     RandomGain,
     Reverb,
@@ -56,6 +57,7 @@ def digit_augmentations(config: TrainConfig) -> Augmentations:
     waveform = [
         SpeedPerturb(0.5, (0.85, 1.15)),
         FrequencyWarp(0.5, (0.79, 1.26)) if waveform_model else FrequencyWarp(0.35),  # ±4 / ±3 semitones
+        PitchShift(0.25, sample_rate=rate),
         RandomFilter(0.3),
         BandLimit(0.35 if waveform_model else 0.2, sample_rate=rate),
         Reverb(0.2, sample_rate=rate),
