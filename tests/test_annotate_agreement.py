@@ -104,6 +104,20 @@ def test_agreement_rows_per_model_domain_and_region():
     assert {row.class_name for row in rows.values()} == {"one"}
 
 
+def test_region_table_measures_say_what_is_missing():
+    """The window's region table: waiting before any explanation, "mark regions" with none (nothing is sorted
+    for an empty table), a verdict once regions exist."""
+    from audioxai_gui.ui.annotation.region_measures import EMPTY_MEASURES, compute_measures
+
+    explanations = [waveform_explanation(), spectrogram_explanation()]
+    assert EMPTY_MEASURES.verdict() == "Waiting for the explanations."
+    none = compute_measures(explanations, [], DURATION)
+    assert none.rows == {} and none.verdict().startswith("Mark regions")
+    measured = compute_measures(explanations, REGIONS, DURATION)
+    assert measured.get("spectrogram", TIME_FREQUENCY).mass == pytest.approx(1.0)  # all its positive relevance
+    assert measured.verdict().startswith("Spectrogram model agrees more")
+
+
 class FakeEngine:
     def __init__(self):
         self.calls = []

@@ -161,6 +161,14 @@ class RecordingExplainer(QtCore.QObject):
                 self.keys[role] = cache.key(self._digest(clip, model.card.sample_rate), timeline)
                 if not timeline.done.all() and cache.load(self.keys[role], timeline):
                     self._done_at_start = sum(int(t.done.sum()) for t in self.timelines.values())
+            saved = _cached_state(timeline)
+
+            def save() -> None:
+                """Write the cache entry unless it already holds all this has (a warm reopen of an hour would
+                rewrite hundreds of MB for nothing)."""
+                if _cached_state(timeline) != saved:
+                    cache.save(self.keys[role], timeline)
+
             state = {"published": 0.0, "cost": 0.0, "view": None}
 
             def publish() -> None:
@@ -194,14 +202,14 @@ class RecordingExplainer(QtCore.QObject):
             try:
                 explain_timeline(engine, model, samples, timeline, lambda: self.view, cancelled, on_batch)
             except ExplanationCancelled:
-                cache.save(self.keys[role], timeline)
+                save()
                 if self._tokens.get(role) is token:
                     publish()  # Cancel keeps what is done on screen
                 raise
             finally:
                 self._awaiting_view.discard(role)
             explanation = timeline.explanation(samples, grid)  # a waveform timeline keeps its projection: cached
-            cache.save(self.keys[role], timeline)
+            save()
             progress(self.progress())
             # The hour's display spectrogram has its own job (overview and tiles until then); only a map on
             # another grid than the window's needs its own background here.
@@ -233,3 +241,8 @@ class RecordingExplainer(QtCore.QObject):
         self._awaiting_view = set()
         if self.timelines and not all(t.done.all() for t in self.timelines.values()):
             self.resume_button.show()
+
+
+def _cached_state(timeline) -> tuple[int, bool]:
+    """What a cache entry of ``timeline`` holds: its explained windows and whether its projected maps are in it."""
+    return int(timeline.done.sum()), timeline.maps is not None

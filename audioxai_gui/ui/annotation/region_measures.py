@@ -38,7 +38,7 @@ class RegionMeasures:
             for role in ("waveform", "spectrogram")
             if (row := self.get(role, VERDICT_DOMAIN)) is not None and row.n_inside and math.isfinite(row.mass)
         }
-        if not self.rows:
+        if not self.class_names:
             return "Waiting for the explanations."
         if not scored:
             return "Mark regions (annotate mode, A) to see how well each model agrees with them."
@@ -60,7 +60,8 @@ EMPTY_MEASURES = RegionMeasures({}, (), {})
 def compute_measures(explanations: Iterable, regions: Sequence[Region], duration: float) -> RegionMeasures:
     """Measures of ``regions`` against each explanation (one per role; its ``input_kind`` names the role)."""
     explanations = [e for e in explanations if e is not None]
-    rows = agreement_rows(explanations, regions, duration)
+    # No regions, nothing to score: an hour's maps take seconds to sort for an empty table.
+    rows = agreement_rows(explanations, regions, duration) if regions else []
     return RegionMeasures(
         {(row.input_kind, row.domain, row.region): row for row in rows},
         tuple(summarize(rows)),
