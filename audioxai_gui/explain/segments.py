@@ -109,28 +109,42 @@ def find_segments(
     has_sound = sound_before[last_frame] > sound_before[first_frame]
     eligible = done & has_sound & (confidence >= rules.min_confidence)
 
-    candidates: list[Segment] = []
-    index = 0
-    while index < n:
-        if not eligible[index]:
-            index += 1
-            continue
-        stop = index + 1
-        while stop < n and eligible[stop] and top[stop] == top[index]:
-            stop += 1
-        span = sound[first_frame[index] : last_frame[stop - 1]]
-        run_confidence = float(confidence[index:stop].mean())
-        for on, off in _runs(span):
-            onset = float((first_frame[index] + on) * frame / sample_rate)  # plain floats: they reach Qt models
-            offset = float((first_frame[index] + off) * frame / sample_rate)
-            candidates.append(Segment(onset, offset, classes[int(top[index])], run_confidence))
-        index = stop
+    # Runs of consecutive eligible windows of one class, then the sound inside each run: all as array operations
+    # (an hour has thousands of runs).
+    key = np.where(eligible, top, -1)
+    run_starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if n else np.zeros(0, dtype=np.int64)
+    run_stops = np.r_[run_starts[1:], n].astype(np.int64)
+    chosen = key[run_starts] >= 0
+    run_starts, run_stops = run_starts[chosen], run_stops[chosen]
+    confidence_before = np.r_[0.0, np.cumsum(confidence, dtype=np.float64)]
+    run_confidence = (confidence_before[run_stops] - confidence_before[run_starts]) / (run_stops - run_starts)
+    first, last = first_frame[run_starts], last_frame[run_stops - 1]  # each run's frames [first, last)
+    sound_on, sound_off = _run_edges(sound)
+    from_run = np.searchsorted(sound_off, first, side="right").tolist()  # the first sound ending after a run starts
+    to_run = np.searchsorted(sound_on, last, side="left").tolist()  # the sounds starting before it ends
+    sound_on, sound_off, first, last = sound_on.tolist(), sound_off.tolist(), first.tolist(), last.tolist()
+    labels = [classes[int(t)] for t in top[run_starts]]
+    candidates = [
+        Segment(
+            max(sound_on[j], first[r]) * frame / sample_rate,  # plain floats: they reach Qt models
+            min(sound_off[j], last[r]) * frame / sample_rate,
+            labels[r],
+            float(run_confidence[r]),
+        )
+        for r in range(len(labels))
+        for j in range(from_run[r], to_run[r])
+    ]
     return _suppress_overlaps(candidates)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def _run_edges(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops of the runs of True in ``mask``."""
     edges = np.flatnonzero(np.diff(np.r_[False, mask, False].astype(np.int8)))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+    return edges[::2], edges[1::2]
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    return list(zip(*(edges.tolist() for edges in _run_edges(mask)), strict=True))
 
 
 def _suppress_overlaps(candidates: list[Segment]) -> list[Segment]:
