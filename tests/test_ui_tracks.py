@@ -215,3 +215,45 @@ def test_region_table_times_read_like_the_axis(qapp):
     model.set_time_span(3.0)
     assert model._text(0, start) == "1.500" and model.headerData(start, horizontal) == "start\n(s)"
     assert model.value(0, start) == 1.5, "sorting and exports still read seconds"
+
+
+def _track(top, confidence, has_sound, done, segments=()):
+    from audioxai_gui.explain.segments import Segment
+    from audioxai_gui.ui.tracks.model import ModelTrack
+
+    n = len(top)
+    probabilities = np.zeros((n, 3), dtype=np.float32)
+    probabilities[np.arange(n), top] = confidence
+    probabilities[np.arange(n), (np.asarray(top) + 1) % 3] = (1 - np.asarray(confidence)) / 2
+    times = np.stack([np.arange(n) * 0.5, np.arange(n) * 0.5 + 1.0], axis=1)
+    segs = [Segment(a, b, "c", 0.9) for a, b in segments]
+    return ModelTrack("waveform", ["a", "b", "c"], times, probabilities, np.asarray(done), np.asarray(has_sound), segs)
+
+
+def test_a_track_strip_has_one_pixel_per_window_in_its_class_colour_and_opacity(qapp):
+    from audioxai_gui.ui.tracks.widget import NO_SOUND_COLOUR, class_colour, strip_image
+
+    track = _track([2, 0, 1, 1], [1.0, 0.5, 0.9, 0.9], [True, True, False, True], [True, True, True, False])
+    image = strip_image(track)
+    assert (image.width(), image.height()) == (4, 1)
+    sure, unsure, silent, missing = (image.pixelColor(x, 0) for x in range(4))
+    assert sure.rgb() == class_colour(2, 3).rgb() and sure.alpha() == 255
+    assert unsure.rgb() == class_colour(0, 3).rgb() and unsure.alpha() == pytest.approx(128, abs=1)
+    assert silent.rgb() == NO_SOUND_COLOUR.rgb() and silent.alpha() == 255
+    assert missing.alpha() == 0  # not explained yet: nothing drawn
+
+
+def test_an_hour_of_marks_is_drawn_as_at_most_one_rectangle_per_pixel_run():
+    from audioxai_gui.ui.tracks.widget import covered_runs
+
+    starts = np.arange(0, 3600, 2.0)  # a mark every 2 s: 1,800 marks
+    runs = covered_runs(starts, starts + 0.5, 0.0, 3600.0, 1000)
+    assert len(runs) <= 500 and runs[0][0] == 0.0
+    near = covered_runs(starts, starts + 0.5, 10.0, 21.0, 1100)  # zoomed in: each mark keeps its own edges
+    assert [(round(a, 2), round(b, 2)) for a, b in near] == [(t, t + 0.5) for t in np.arange(10.0, 20.1, 2.0)]
+
+
+def test_visible_events_are_found_by_bisection():
+    track = _track([0] * 4, [1.0] * 4, [True] * 4, [True] * 4, segments=[(0.0, 5.0), (6.0, 6.5), (8.0, 9.0)])
+    assert [(s.onset, s.offset) for s in track.segments_in(4.0, 6.2)] == [(0.0, 5.0), (6.0, 6.5)]
+    assert track.segments_in(9.5, 20.0) == []

@@ -46,6 +46,21 @@ class ModelTrack:
     def centres(self) -> np.ndarray:
         return self.times.mean(axis=1)
 
+    @cached_property
+    def segment_onsets(self) -> np.ndarray:
+        """Onsets of ``segments`` (find_segments returns them in time order): visible ones found by bisection."""
+        return np.array([segment.onset for segment in self.segments], dtype=np.float64)
+
+    @cached_property
+    def longest_segment(self) -> float:
+        return max((segment.offset - segment.onset for segment in self.segments), default=0.0)
+
+    def segments_in(self, x0: float, x1: float) -> list[Segment]:
+        """The segments overlapping [x0, x1]."""
+        first = int(np.searchsorted(self.segment_onsets, x0 - self.longest_segment, side="left"))
+        stop = int(np.searchsorted(self.segment_onsets, x1, side="right"))
+        return [segment for segment in self.segments[first:stop] if segment.offset >= x0]
+
     def window_at(self, seconds: float) -> int | None:
         """The explained window whose centre is nearest ``seconds`` among those containing it, else None."""
         inside = np.flatnonzero((self.times[:, 0] <= seconds) & (seconds <= self.times[:, 1]) & self.done)

@@ -2,8 +2,9 @@
 
 Each window is drawn over its own share of time (half a hop either side of its centre), coloured by its
 top class with the class's probability as opacity; a class label sits on runs wide enough to hold it;
-events are outlined; a red strip between the rows marks where the models disagree. Only the visible
-windows are painted, at most about one per pixel, so a pan costs the same on a minute and on an hour.
+events are outlined; a red strip between the rows marks where the models disagree. Each track is an image
+of one pixel per window, drawn scaled (one call), marks are merged per pixel and events outlined only where
+they are sparse enough to see, so a pan costs the same on a minute and on an hour.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ...glossary import tip
 from ..panes import LEFT_AXIS_WIDTH
 from ..time_axis import TimeAxisItem
 from ..viewbox import TimeViewBox
-from .model import NO_SOUND, NOT_DONE, ModelTrack
+from .model import NO_SOUND, ModelTrack
 
 ROW_HEIGHT = 1.0
 MARK_HEIGHT = 0.3
@@ -33,6 +34,43 @@ def class_colour(index: int, n_classes: int) -> QtGui.QColor:
     return QtGui.QColor.fromHsvF((index * 0.618034) % 1.0, 0.75, 0.95)
 
 
+def strip_image(track: ModelTrack) -> QtGui.QImage:
+    """The track's windows as a one-pixel-high image, one pixel per window: its top class's colour with the
+    class probability as opacity, grey for no sound, transparent where not explained. Painting draws the
+    visible part of it scaled, one call per track, whatever the number of windows."""
+    palette = np.array([class_colour(c, len(track.classes)).getRgb()[:3] for c in range(len(track.classes))])
+    top = track.top
+    rgba = np.zeros((1, top.size, 4), dtype=np.uint8)
+    classified = top >= 0
+    rgba[0, classified, :3] = palette[top[classified]]
+    rgba[0, classified, 3] = np.round(255 * np.clip(track.confidence[classified], 0.15, 1.0))
+    silent = top == NO_SOUND
+    rgba[0, silent, :3] = NO_SOUND_COLOUR.getRgb()[:3]
+    rgba[0, silent, 3] = 255
+    image = QtGui.QImage(rgba.data, top.size, 1, 4 * top.size, QtGui.QImage.Format.Format_RGBA8888)
+    return image.copy()  # owns its pixels (rgba is freed here)
+
+
+def covered_runs(
+    starts: np.ndarray, ends: np.ndarray, x0: float, x1: float, pixels: float
+) -> list[tuple[float, float]]:
+    """The stretches of [x0, x1] covered by any (start, end), at the resolution of one pixel: thousands of
+    disagreement marks on an hour become at most one rectangle per pixel run."""
+    count = int(pixels)
+    per_pixel = (x1 - x0) / count
+    visible = (ends >= x0) & (starts <= x1)
+    if not visible.any():
+        return []
+    first = np.clip(np.floor((starts[visible] - x0) / per_pixel), 0, count - 1).astype(np.int64)
+    last = np.clip(np.ceil((ends[visible] - x0) / per_pixel), 0, count).astype(np.int64)
+    depth = np.zeros(count + 1, dtype=np.int64)
+    np.add.at(depth, first, 1)
+    np.add.at(depth, np.maximum(last, first + 1), -1)
+    covered = np.cumsum(depth[:-1]) > 0
+    edges = np.flatnonzero(np.diff(np.r_[False, covered, False].astype(np.int8)))
+    return [(x0 + a * per_pixel, x0 + b * per_pixel) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
 class TrackItem(pg.GraphicsObject):
     """Paints the tracks (rows from the top: ``tracks[0]``, the disagreement strip, ``tracks[1]``)."""
 
@@ -41,10 +79,14 @@ class TrackItem(pg.GraphicsObject):
         self.tracks: list[ModelTrack] = []
         self.marks: list[tuple[float, float]] = []
         self.duration = 1.0
+        self._strips: list[QtGui.QImage] = []
+        self._mark_edges = (np.zeros(0), np.zeros(0))
 
     def set_data(self, tracks: list[ModelTrack], marks: list[tuple[float, float]], duration: float) -> None:
         self.prepareGeometryChange()
         self.tracks, self.marks, self.duration = tracks, marks, duration
+        self._strips = [strip_image(track) for track in tracks]
+        self._mark_edges = tuple(np.array([mark[i] for mark in marks], dtype=np.float64) for i in (0, 1))
         self.update()
 
     def row_bottom(self, row: int) -> float:
@@ -61,43 +103,31 @@ class TrackItem(pg.GraphicsObject):
             return
         x0, x1 = view.viewRange()[0]
         pixels = max(1.0, view.width())
-        for row, track in enumerate(self.tracks):
-            self._paint_track(painter, track, self.row_bottom(row), x0, x1, pixels)
+        for row, (track, strip) in enumerate(zip(self.tracks, self._strips, strict=True)):
+            self._paint_track(painter, track, strip, self.row_bottom(row), x0, x1, pixels)
         if len(self.tracks) > 1:
             y = self.row_bottom(0) - MARK_HEIGHT
-            for start, end in self.marks:
-                if end >= x0 and start <= x1:
-                    painter.fillRect(
-                        QtCore.QRectF(start, y + 0.05, end - start, MARK_HEIGHT - 0.1), DISAGREEMENT_COLOUR
-                    )
+            for start, end in covered_runs(*self._mark_edges, x0, x1, pixels):
+                painter.fillRect(QtCore.QRectF(start, y + 0.05, end - start, MARK_HEIGHT - 0.1), DISAGREEMENT_COLOUR)
 
-    def _paint_track(self, painter, track: ModelTrack, y: float, x0: float, x1: float, pixels: float) -> None:
+    def _paint_track(self, painter, track: ModelTrack, strip, y: float, x0: float, x1: float, pixels: float) -> None:
         centres = track.centres
         if centres.size == 0:
             return
         half = (centres[1] - centres[0]) / 2 if centres.size > 1 else (track.times[0, 1] - track.times[0, 0]) / 2
         first = max(0, int(np.searchsorted(centres, x0 - half)) - 1)
         stop = min(centres.size, int(np.searchsorted(centres, x1 + half)) + 1)
-        step = max(1, int((stop - first) / pixels))
-        top, confidence = track.top, track.confidence
-        n_classes = len(track.classes)
-        painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        for index in range(first, stop, step):
-            cls = int(top[index])
-            if cls == NOT_DONE:
-                continue
-            if cls == NO_SOUND:
-                colour = NO_SOUND_COLOUR
-            else:
-                colour = QtGui.QColor(class_colour(cls, n_classes))
-                colour.setAlphaF(float(np.clip(confidence[index], 0.15, 1.0)))
-            left = centres[index] - half
-            painter.fillRect(QtCore.QRectF(left, y, 2 * half * step, ROW_HEIGHT), colour)
-        painter.setPen(EVENT_PEN)
-        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.save()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)  # windows keep sharp edges
+        target = QtCore.QRectF(centres[first] - half, y, (stop - first) * 2 * half, ROW_HEIGHT)
+        painter.drawImage(target, strip, QtCore.QRectF(first, 0, stop - first, 1))
+        painter.restore()
         seconds_per_pixel = (x1 - x0) / pixels
-        for segment in track.segments:
-            if segment.offset >= x0 and segment.onset <= x1:
+        visible = track.segments_in(x0, x1)
+        if len(visible) <= pixels / 4:  # denser, an outline per event would only grey the track
+            painter.setPen(EVENT_PEN)
+            painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            for segment in visible:
                 width = max(segment.offset - segment.onset, seconds_per_pixel)
                 painter.drawRect(QtCore.QRectF(segment.onset, y, width, ROW_HEIGHT))
         self._paint_labels(painter, track, y, first, stop, half, x1 - x0, pixels)
