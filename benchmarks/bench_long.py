@@ -81,8 +81,7 @@ def _frame_ms(app, window, span: float, zoom: bool) -> tuple[float, float]:
             window.stack.zoom(0.9 if forward else 1 / 0.9)
         else:
             window.stack.time_view.translateBy(x=(0.05 if forward else -0.05) * span)
-        app.processEvents()
-        window.stack.widget.viewport().repaint()
+        app.processEvents()  # delivers the one repaint the change asked for (counted: one paint per frame)
         frames.append(time.perf_counter() - started)
         cpu.append(time.process_time() - cpu_started)
     return 1e3 * statistics.median(frames), 1e3 * statistics.median(cpu)
@@ -238,7 +237,7 @@ def run(full: bool = False) -> list[dict]:
         _wait(app, lambda: not again.runner.pending())  # the hour's display spectrogram too: frames alone below
         for label, span, zoom in (
             ("pan, 10 s visible", 10.0, False),
-            ("pan, whole hour", float(HOUR_S), False),
+            ("pan, 10 min visible", 600.0, False),  # the whole hour cannot pan: it is all in view
             ("zoom, 10 s", 10.0, True),
             ("zoom, whole hour", float(HOUR_S), True),
         ):
