@@ -170,6 +170,26 @@ def test_a_partial_cache_entry_resumes_and_a_damaged_one_is_a_miss(model_pair, t
     assert not cache.load(key, Timeline.create(wave.card, samples.size, "EpsilonPlus"))
 
 
+def test_the_cache_keeps_to_its_size_limit_and_evicts_the_entry_used_longest_ago(model_pair, tmp_path):
+    import os
+
+    wave, _ = model_pair
+    timeline, samples = _ten_minutes(wave.card)
+    with pytest.raises(ExplanationCancelled):
+        explain_timeline(CountingEngine(), wave, samples, timeline, cancelled=lambda: timeline.done.sum() >= 32)
+    size = ExplanationCache(tmp_path).save("first", timeline).stat().st_size
+    cache = ExplanationCache(tmp_path, limit_bytes=int(2.5 * size))  # room for two entries
+    cache.save("second", timeline)
+    for age, key in enumerate(("first", "second")):  # "first" written longest ago
+        os.utime(cache.path(key), ns=(10**18 + age, 10**18 + age))
+    assert cache.load("first", Timeline.create(wave.card, samples.size, "EpsilonPlus"))  # ...but used just now
+    cache.save("third", timeline)
+    assert sorted(p.stem for p in tmp_path.glob("*.npz")) == ["first", "third"]
+    tiny = ExplanationCache(tmp_path, limit_bytes=1)
+    tiny.save("fourth", timeline)  # an entry larger than the limit still stays: it was just made
+    assert [p.stem for p in tmp_path.glob("*.npz")] == ["fourth"]
+
+
 def test_one_class_timeline_needs_its_class(model_pair):
     with pytest.raises(ValueError, match="name the class"):
         Timeline.create(model_pair[0].card, RATE * 10, "EpsilonPlus", target_mode="one_class")

@@ -23,6 +23,20 @@ from .timeline import Timeline
 CACHE_ENV = "AUDIOXAI_CACHE"
 """Folder for cached explanations (default: ~/.cache/audioxai/explanations); "off" disables the cache."""
 CACHE_VERSION = 2
+CACHE_LIMIT_ENV = "AUDIOXAI_CACHE_MB"
+"""Most megabytes the cache keeps (default 4096): an explained hour takes about 800 MB, so an unbounded cache
+would fill a laptop's disk; the entries used longest ago go first."""
+DEFAULT_LIMIT_MB = 4096
+
+
+def default_limit_bytes() -> int:
+    try:
+        return int(float(os.environ.get(CACHE_LIMIT_ENV, DEFAULT_LIMIT_MB)) * 1024 * 1024)
+    except ValueError:
+        logging.getLogger(__name__).warning(
+            "ignoring %s=%r: not a number of megabytes", CACHE_LIMIT_ENV, os.environ[CACHE_LIMIT_ENV]
+        )
+        return DEFAULT_LIMIT_MB * 1024 * 1024
 
 
 def default_cache_dir() -> Path | None:
@@ -40,8 +54,9 @@ def audio_hash(samples: np.ndarray) -> str:
 class ExplanationCache:
     """Load and save timelines by key; a missing, foreign or damaged file is a miss, never an error."""
 
-    def __init__(self, folder: str | os.PathLike | None = None):
+    def __init__(self, folder: str | os.PathLike | None = None, limit_bytes: int | None = None):
         self.folder = Path(folder) if folder is not None else default_cache_dir()
+        self.limit_bytes = default_limit_bytes() if limit_bytes is None else limit_bytes
 
     def key(self, audio_digest: str, timeline: Timeline) -> str:
         card = timeline.card
@@ -66,7 +81,10 @@ class ExplanationCache:
             return False
         try:
             with np.load(path) as data:
-                return timeline.restore({name: data[name] for name in data.files})
+                restored = timeline.restore({name: data[name] for name in data.files})
+            if restored:
+                os.utime(path)  # used now: the last to be evicted
+            return restored
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             logging.getLogger(__name__).warning("ignoring damaged cache entry %s: %s", path, exc)
             return False
@@ -83,4 +101,30 @@ class ExplanationCache:
         except OSError as exc:
             logging.getLogger(__name__).warning("cannot write the explanation cache %s: %s", path, exc)
             return None
+        self.evict(keep=path)
         return path
+
+    def evict(self, keep: Path | None = None) -> list[Path]:
+        """Delete the entries used longest ago until the cache fits its limit (never ``keep``, the entry just
+        written); returns what was deleted."""
+        entries = []
+        for entry in self.folder.glob("*.npz"):
+            try:
+                info = entry.stat()
+            except OSError:
+                continue  # deleted meanwhile by another window
+            entries.append((info.st_mtime_ns, info.st_size, entry))
+        total = sum(size for _, size, _ in entries)
+        deleted = []
+        for _, size, entry in sorted(entries, key=lambda item: item[0]):
+            if total <= self.limit_bytes:
+                break
+            if entry == keep:
+                continue
+            try:
+                entry.unlink()
+            except OSError:
+                continue
+            total -= size
+            deleted.append(entry)
+        return deleted
