@@ -103,6 +103,9 @@ def main() -> int:
     parser.add_argument("--only", help="comma-separated suites: " + ", ".join(SUITES))
     parser.add_argument("--device", help="engine device (cpu, cuda)")
     parser.add_argument("--live-minutes", type=float, default=1.0, help="length of the live-latency run")
+    parser.add_argument(
+        "--full-hour", action="store_true", help="long: explain the whole hour (else estimated from the first minute)"
+    )
     args = parser.parse_args()
     chosen = args.only.split(",") if args.only else list(SUITES)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the GUI suites need no display
@@ -117,6 +120,7 @@ def main() -> int:
             "engine": {"device": args.device},
             "live": {"minutes": args.live_minutes},
             "live_memory": {"minutes": args.live_minutes},
+            "long": {"full": args.full_hour},
         }.get(key, {})
         table = markdown_table(module.run(**kwargs))
         print(f"\n## {title}\n\n{table}", flush=True)
