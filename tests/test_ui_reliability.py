@@ -193,35 +193,41 @@ def test_a_failing_spectrogram_tile_is_reported_not_swallowed(window, qtbot):
 
 
 def test_the_app_collects_garbage_on_the_gui_thread_only(qtbot):
-    """A worker that happens to trigger Python's collector must never free dead Qt objects off the GUI thread:
-    the app switches automatic collection off and a GUI timer collects cycles instead."""
+    """A worker that happens to cross Python's collection threshold must never run the collector (it would free
+    dead Qt objects off the GUI thread): the app switches automatic collection off and a GUI timer collects."""
     import gc
     import threading
 
     from audioxai_gui.ui.app import collect_garbage_on_the_gui_thread
 
-    collected_in: list[str] = []
+    collections_in: list[str] = []
+
+    def record(phase, info):
+        if phase == "start":
+            collections_in.append(threading.current_thread().name)
 
     class Cycle:
         def __init__(self):
             self.me = self
 
-        def __del__(self):
-            collected_in.append(threading.current_thread().name)
-
     app = QtWidgets.QApplication.instance()
+    gc.callbacks.append(record)
     try:
+        gc.collect()  # counts from zero: earlier tests' frees can leave the young generation's count negative
+        collections_in.clear()
         collect_garbage_on_the_gui_thread(app)
         assert not gc.isenabled()
-        for _ in range(gc.get_threshold()[0] + 10):  # past the threshold that would collect in this thread
-            Cycle()
-        worker = threading.Thread(target=lambda: [{} for _ in range(50_000)], name="worker")
+        # The worker makes garbage cycles past the threshold (freed containers would lower the count instead).
+        worker = threading.Thread(target=lambda: [Cycle() for _ in range(gc.get_threshold()[0] + 10)], name="worker")
         worker.start()
         worker.join()
-        assert collected_in == []
-        qtbot.waitUntil(lambda: len(collected_in) > 0, timeout=5000)
-        assert set(collected_in) == {threading.main_thread().name}
+        assert collections_in == []
+        assert app.garbage_collector.timer.isActive()
+        app.garbage_collector.check()  # what the GUI timer runs each second
+        assert collections_in
+        assert set(collections_in) == {threading.main_thread().name}
     finally:
+        gc.callbacks.remove(record)
         app.garbage_collector.timer.stop()
         del app.garbage_collector
         gc.enable()
