@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from audioxai_gui.classifiers import build_model
-from audioxai_gui.classifiers.inference import inference_copy
+from audioxai_gui.classifiers.inference import frozen_copy, inference_copy
 
 
 def _trained_looking(architecture: str) -> nn.Module:
@@ -56,3 +56,27 @@ def test_a_model_the_copy_cannot_convert_keeps_its_layout_and_its_logits():
     fast = inference_copy(model, inputs)
     with torch.no_grad():
         np.testing.assert_allclose(fast(inputs).numpy(), model(inputs).numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize(("architecture", "shape"), [("audionet1d", (1, 4000)), ("alexnet2d", (1, 64, 50))])
+def test_frozen_copy_has_the_models_logits_at_any_batch_size(architecture, shape):
+    model = _trained_looking(architecture)
+    generator = torch.Generator().manual_seed(2)
+    frozen = frozen_copy(inference_copy(model, torch.randn(2, *shape, generator=generator)), torch.randn(2, *shape))
+    assert isinstance(frozen, torch.jit.ScriptModule)  # the optimised path, not the fallback
+    with torch.no_grad():
+        for batch in (1, 7, 40):
+            inputs = torch.randn(batch, *shape, generator=generator)
+            np.testing.assert_allclose(frozen(inputs).numpy(), model(inputs).numpy(), rtol=1e-4, atol=1e-4)
+
+
+class _BranchesOnBatchSize(nn.Module):
+    """Python control flow a trace freezes at the traced batch size: the frozen copy must notice and keep it."""
+
+    def forward(self, x):
+        return x * 2 if x.shape[0] > 1 else x
+
+
+def test_frozen_copy_keeps_a_module_its_trace_cannot_reproduce():
+    module = _BranchesOnBatchSize()
+    assert frozen_copy(module, torch.randn(2, 1, 10)) is module

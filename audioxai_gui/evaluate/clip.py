@@ -117,6 +117,7 @@ def evaluate_clip(subjects: dict[str, Subject], clip: Clip, settings: Settings, 
             raise EvaluationCancelled()
 
     result = ClipResult(clip.name, clip.label, clip.fold)
+    corrupted: dict = {}  # shared by the two models when they see the same samples (corruptions are seeded per clip)
     common = common_spec(subjects["spectrogram"])
     common_maps = {}
     for kind, subject in subjects.items():
@@ -141,7 +142,7 @@ def evaluate_clip(subjects: dict[str, Subject], clip: Clip, settings: Settings, 
             check()
             _faithfulness(result, kind, subject, window, maps, target, settings, common, grids, clip.seed)
         if "robustness" in settings.measures and clip.label is not None:
-            _robustness(result, kind, subject, samples, clean, clip, settings)
+            _robustness(result, kind, subject, samples, clean, clip, settings, corrupted)
         if "stability" in settings.measures:
             noisy = white_noise(samples, subject.card.sample_rate, STABILITY_SNR_DB, np.random.default_rng(clip.seed))
             noisy_window = subject.window(noisy)
@@ -194,7 +195,7 @@ def _faithfulness(result, kind, subject, window, maps, target, settings, common,
             result.add(kind, faithfulness_measure(domain, name, "lerf-minus-morf"), area)
 
 
-def _robustness(result, kind, subject, samples, clean, clip, settings) -> None:
+def _robustness(result, kind, subject, samples, clean, clip, settings, corrupted: dict) -> None:
     result.add(kind, "robustness/clean/correct", float(np.argmax(clean) == clip.label))
     result.add(kind, "robustness/clean/probability", clean[clip.label])
     rate = subject.card.sample_rate
@@ -202,8 +203,11 @@ def _robustness(result, kind, subject, samples, clean, clip, settings) -> None:
     for name in settings.corruptions:
         corruption = CORRUPTIONS[name]
         for index, level in enumerate(corruption.levels):
-            rng = np.random.default_rng([clip.seed, index, len(name)])
-            windows.append(subject.window(corruption.apply(samples, rate, level, rng)))
+            key = (id(samples), rate, name, index)
+            if key not in corrupted:
+                rng = np.random.default_rng([clip.seed, index, len(name)])
+                corrupted[key] = corruption.apply(samples, rate, level, rng)
+            windows.append(subject.window(corrupted[key]))
             labels.append(level_label(name, level))
     if not windows:
         return

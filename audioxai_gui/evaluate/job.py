@@ -67,7 +67,9 @@ def _measure(subjects, ref: ClipRef, settings: Settings, classes: list[str]):
     from ..annotate.sidecar import SidecarError, load_sidecar
     from ..audio.io import load_audio
 
-    samples = {kind: load_audio(ref.path, s.card.sample_rate).samples for kind, s in subjects.items()}
+    rates = {subject.card.sample_rate for subject in subjects.values()}
+    loaded = {rate: load_audio(ref.path, rate).samples for rate in rates}  # one array per rate: shared work
+    samples = {kind: loaded[subject.card.sample_rate] for kind, subject in subjects.items()}
     try:
         regions = list(load_sidecar(ref.path, keep_aside=False).regions)
     except SidecarError:

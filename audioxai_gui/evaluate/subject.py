@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ..classifiers import LoadedModel
-from ..classifiers.inference import inference_copy
+from ..classifiers.inference import frozen_copy, inference_copy
 from ..classifiers.inputs import INPUT_BUILDERS, normalise_level
 from ..features import FeatureSpec, model_input_from_db
 
@@ -82,13 +82,19 @@ class Subject:
         noise = np.random.default_rng(0).standard_normal((2, self.card.input_length)) * 0.1
         return inference_copy(self.model.module, self.inputs(noise).to(self.model.device))
 
+    @cached_property
+    def frozen(self) -> torch.nn.Module:
+        """The inference copy optimised for forwards without gradients (classifiers/inference.frozen_copy)."""
+        noise = np.random.default_rng(1).standard_normal((2, self.card.input_length)) * 0.1
+        return frozen_copy(self.fast, self.inputs(noise).to(self.model.device))
+
     def logits(self, inputs: torch.Tensor) -> np.ndarray:
-        """Logits (batch, classes) of model inputs, in batches without gradients (on the inference copy)."""
+        """Logits (batch, classes) of model inputs, in batches without gradients (on the frozen inference copy)."""
         chunks = []
         with torch.no_grad():
             for start in range(0, len(inputs), FORWARD_BATCH):
                 batch = inputs[start : start + FORWARD_BATCH].to(self.model.device)
-                chunks.append(self.fast(batch).float().cpu().numpy())
+                chunks.append(self.frozen(batch).float().cpu().numpy())
         return np.concatenate(chunks).astype(np.float64)
 
 
