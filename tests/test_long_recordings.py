@@ -358,3 +358,24 @@ def test_overlap_suppression_compares_only_near_segments_and_decides_as_comparin
             for on in onsets
         ]
         assert module._suppress_overlaps(candidates) == brute_force(candidates)
+
+
+def test_the_overlap_divisor_counts_the_done_windows_over_each_element(model_pair):
+    """Overlapping windows' relevance is averaged: each element is divided by how many explained windows cover
+    it (at least 1), on the waveform's samples and the spectrogram's frames, for any stretch of the timeline."""
+    rng = np.random.default_rng(9)
+    for model in model_pair:
+        timeline = Timeline.create(model.card, RATE * 20 + 123, "EpsilonPlusFlat")
+        timeline.done[:] = rng.random(timeline.n_windows) < 0.6
+        length = timeline.total.shape[-1]
+        starts, width = timeline.plan.starts[timeline.done], timeline.plan.window
+        if model.card.input_kind != "waveform":
+            hop = model.card.features.framing.hop_length
+            starts, width = starts // hop, model.card.features.framing.n_frames(width)
+        brute = np.zeros(length)
+        for start in starts:
+            brute[start : start + width] += 1
+        for first, stop in ((0, length), (length // 3, length // 2), (5, 6)):
+            divisor = timeline._divisor(first, stop)
+            assert divisor.dtype == np.float32
+            np.testing.assert_array_equal(divisor, np.maximum(brute[first:stop], 1))

@@ -130,7 +130,10 @@ def istft(spectrum, framing: Framing, length: int):
 
 
 def numpy_stft(samples: np.ndarray, framing: Framing) -> np.ndarray:
-    """``stft`` in numpy, float32 in, complex64 out: (..., n_bins, n_frames), frames as torch.stft cuts them."""
+    """``stft`` in numpy, float32 in, complex64 out: (..., n_bins, n_frames), frames as torch.stft cuts them.
+    scipy's FFT keeps float32 (numpy's computes in float64): an hour at 8 kHz takes 0.26 s instead of 2.6 s."""
+    import scipy.fft  # here, not at the top: the window's first paint does not wait for it (0.3 s)
+
     samples = np.ascontiguousarray(samples, dtype=np.float32)
     if framing.center:
         pad = framing.n_fft // 2
@@ -138,7 +141,7 @@ def numpy_stft(samples: np.ndarray, framing: Framing) -> np.ndarray:
         samples = np.pad(samples, [(0, 0)] * (samples.ndim - 1) + [(pad, pad)], mode=mode)
     frames = sliding_window_view(samples, framing.n_fft, axis=-1)[..., :: framing.hop_length, :]
     window = framing.window_array().astype(np.float32)
-    return np.fft.rfft(frames * window, axis=-1).swapaxes(-1, -2)
+    return scipy.fft.rfft(frames * window, axis=-1).swapaxes(-1, -2)
 
 
 def spectrogram_db(samples, spec: FeatureSpec):
