@@ -80,10 +80,11 @@ def _client(args):
 
         return Client(args.scheduler), f"Dask cluster at {args.scheduler}"
     if args.workers:
-        from distributed import Client, LocalCluster
+        from distributed import Client
 
-        cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        return Client(cluster), f"local Dask cluster, {args.workers} worker processes"
+        from .evaluate.job import local_cluster
+
+        return Client(local_cluster(args.workers)), f"local Dask cluster, {args.workers} worker processes"
     return None, "in-process"
 
 

@@ -51,12 +51,12 @@ def _report(result, settings, task, dataset: str, seconds: float, out: Path, whe
 
 
 def _cluster_run(pair, refs, settings, workers: int) -> float:
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
-    from audioxai_gui.evaluate.job import _subjects, dask_runner, run_job
+    from audioxai_gui.evaluate.job import _subjects, dask_runner, local_cluster, run_job
 
     with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
+        local_cluster(workers) as cluster,
         Client(cluster) as client,
     ):
         client.run(lambda: _subjects(pair) and None)  # models loaded on every worker before the clock starts

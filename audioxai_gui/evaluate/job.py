@@ -188,6 +188,22 @@ def run_in_process(pair: Pair, shards, settings: Settings, pending: list[int], m
         yield index, run_shard(pair, shards[index], settings, maps_folder)
 
 
+def local_cluster(workers: int):
+    """A local Dask cluster of ``workers`` single-threaded worker processes, started for this job's memory use.
+
+    Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536 (to hand freed memory back); setting it also
+    freezes glibc's mmap threshold at 128 kB, so every tensor above that is a fresh mapping whose pages fault in
+    zeroed. Measured on 24 FSDD clips with 2 workers: 41 s of 117 CPU s in the kernel, 54 s wall; without the
+    setting 3 s in the kernel, 33 s wall. A clip's work frees all it allocates, so the default malloc is right."""
+    import dask
+    from distributed import LocalCluster
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default={}))
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+
+
 def dask_runner(client):
     """Shards as Dask tasks on ``client``'s cluster, submitted at once; yields each as it completes. A shard whose
     worker dies is run again by Dask (up to two retries besides Dask's own rescheduling)."""
