@@ -291,6 +291,8 @@ def test_a_partial_result_computed_on_its_span_equals_the_whole_computation(engi
         np.testing.assert_allclose(part.tf_relevance, whole.tf_relevance, rtol=1e-4, atol=1e-9)
         np.testing.assert_allclose(part.tf_silent, whole.tf_silent, rtol=1e-4, atol=1e-9)
         assert not part.relevance[..., : span[0] // 64 - 2].any()
+        for explanation in (part, whole):  # the sum is taken once, when assembled, and is the relevance's
+            assert explanation.total_relevance == pytest.approx(float(explanation.relevance.sum(dtype=np.float64)))
 
 
 def test_a_complete_waveform_timeline_caches_its_projected_map(model_pair, tmp_path, monkeypatch):

@@ -108,6 +108,10 @@ class Explanation:
     """The part of the windows' |relevance| on the zero padding around the clip (not shown, not conserved)."""
     padded_samples: int = 0
     """Zeros the windows add around the clip (a short clip is centred in one window; the last one is filled)."""
+    relevance_sum: float | None = None
+    """Sum of ``relevance``, taken once by whoever builds the explanation (an hour's relevance is 29-58 million
+    values and the class panel asks on every cursor move); None: summed when asked. A copy with other relevance
+    must pass its own."""
     no_sound: bool = False
     """The clip is silent (peak below -80 dBFS): whatever the model says about it means nothing."""
 
@@ -118,6 +122,8 @@ class Explanation:
     @property
     def total_relevance(self) -> float:
         """Sum of the relevance over the clip; negative means the clip speaks against the explained class."""
+        if self.relevance_sum is not None:
+            return self.relevance_sum
         return float(self.relevance.sum(dtype=np.float64))
 
     @property
@@ -161,21 +167,33 @@ def resolve_target_mode(target_mode: str | None, target: int | None, n_windows: 
 
 
 def time_frequency_maps(
-    input_kind: str, samples, relevance: np.ndarray, grid: FeatureSpec, span: tuple[int, int] | None = None
+    input_kind: str,
+    samples,
+    relevance: np.ndarray,
+    grid: FeatureSpec,
+    span: tuple[int, int] | None = None,
+    clip_level: float | None = None,
 ):
     """(map, silent track per frame, silent share) shown for a model's relevance on a clip: a waveform
     model's is projected (DFT-LRP), its relevance on silent samples kept apart; a spectrogram model's
     relevance is its map, with nothing silent. ``span`` (first, stop) in samples: the relevance is zero outside
-    it (a partial result), so only the frames it touches are projected; the rest of the map is zero."""
+    it (a partial result), so only the frames it touches are projected; the rest of the map is zero; ``clip_level``:
+    the clip's ``rms_level``, when the caller keeps it (an hour's takes 0.1-0.3 s, a partial result is drawn often)."""
     if input_kind != "waveform":
         return relevance, np.zeros(relevance.shape[-1], np.float32), 0.0
     if span is None:
         projection = project(samples, relevance, grid)
         return projection.tf.astype(np.float32), projection.silent.astype(np.float32), float(projection.silent_share)
-    return _projected_span(np.asarray(samples, dtype=np.float32), relevance, grid, span)
+    samples = np.asarray(samples, dtype=np.float32)
+    return _projected_span(samples, relevance, grid, span, rms_level(samples) if clip_level is None else clip_level)
 
 
-def _projected_span(samples: np.ndarray, relevance: np.ndarray, grid: FeatureSpec, span: tuple[int, int]):
+def rms_level(samples: np.ndarray) -> float:
+    """Root mean square of the samples (accumulated in float64)."""
+    return float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
+
+
+def _projected_span(samples: np.ndarray, relevance: np.ndarray, grid: FeatureSpec, span, clip_level: float):
     """The frames touching samples [first, stop), projected from a stretch of the clip wide enough that each
     equals the whole clip's frame (real signal in every frame, the clip's level for the silence stabiliser)."""
     framing = grid.framing
@@ -191,8 +209,7 @@ def _projected_span(samples: np.ndarray, relevance: np.ndarray, grid: FeatureSpe
         return tf, silent, 0.0
     g0 = max(0, f0 - -(-pad // hop))  # the stretch starts on a frame centre, far enough back for frame f0's window
     s0, s1 = g0 * hop, min(len(samples), (f1 - 1) * hop - pad + n_fft)
-    clip_level = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
-    stretch_level = float(np.sqrt(np.mean(np.square(samples[s0:s1], dtype=np.float64))))
+    stretch_level = rms_level(samples[s0:s1])
     silence_level = SILENCE_LEVEL * clip_level / stretch_level if stretch_level > 0 else SILENCE_LEVEL
     projection = project(samples[s0:s1], relevance[s0:s1], grid, silence_level)
     tf[:, f0:f1] = projection.tf[:, f0 - g0 : f1 - g0]
@@ -285,12 +302,13 @@ def assemble_explanation(
     seconds: float = 0.0,
     span: tuple[int, int] | None = None,
     maps: tuple | None = None,
+    clip_level: float | None = None,
 ) -> Explanation:
     """The one place an Explanation is put together from stitched relevance and per-window results (the engine's
     and the Timeline's explanations of the same audio carry the same fields, computed the same way).
     ``target`` None: the clip's most probable class (mean over the done windows); ``span``: see
     ``time_frequency_maps`` (a partial result whose relevance is zero outside it); ``maps``: its result, already
-    computed (a complete timeline keeps its projection)."""
+    computed (a complete timeline keeps its projection); ``clip_level``: see ``time_frequency_maps``."""
     done = windows.done
     n_classes = len(card.classes)
     mean = windows.probabilities[done].mean(axis=0) if done.any() else np.full(n_classes, 1 / n_classes)
@@ -298,7 +316,9 @@ def assemble_explanation(
     with np.errstate(divide="ignore", invalid="ignore"):
         window_conservation = np.where(done, windows.on_clip / windows.explained_logits, 0.0).astype(np.float32)
     total_abs = float(windows.total_abs[done].sum())
-    tf_relevance, tf_silent, silent_share = maps or time_frequency_maps(card.input_kind, samples, relevance, grid, span)
+    tf_relevance, tf_silent, silent_share = maps or time_frequency_maps(
+        card.input_kind, samples, relevance, grid, span, clip_level
+    )
     return Explanation(
         model_name=card.name,
         input_kind=card.input_kind,
@@ -322,6 +342,7 @@ def assemble_explanation(
         silent_share=silent_share,
         padding_share=float(windows.padding_abs[done].sum()) / total_abs if total_abs > 0 else 0.0,
         padded_samples=int(plan.padded_length - plan.n_samples),
+        relevance_sum=float(relevance.sum(dtype=np.float64)),
     )
 
 

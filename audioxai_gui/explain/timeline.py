@@ -29,6 +29,7 @@ from .engine import (
     assemble_explanation,
     device_name,
     resolve_target_mode,
+    rms_level,
     sums_on_clip,
     time_frequency_maps,
 )
@@ -57,6 +58,8 @@ class Timeline:
     maps: dict | None = None
     """A complete waveform timeline's projected maps (``MAP_ARRAYS`` and the grid they are on), kept and cached:
     projecting an hour takes seconds, and a reopened recording should not pay them again."""
+    clip_level: float | None = None
+    """The recording's RMS level (the projection's silence stabiliser), taken at the first explanation."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -247,6 +250,8 @@ class Timeline:
             tf, silent, share = time_frequency_maps(card.input_kind, samples, relevance, grid)
             self.maps = {"tf": tf, "silent": silent, "silent_share": share, "grid": grid_key}
         maps = (self.maps["tf"], self.maps["silent"], self.maps["silent_share"]) if complete else None
+        if self.clip_level is None and card.input_kind == "waveform":
+            self.clip_level = rms_level(np.asarray(samples, dtype=np.float32))
         return assemble_explanation(
             card,
             plan,
@@ -261,6 +266,7 @@ class Timeline:
             device=self.device,
             seconds=self.seconds,
             span=span,
+            clip_level=self.clip_level,
         )
 
     # --- persistence (see cache.py) -------------------------------------------------------------
