@@ -231,3 +231,18 @@ def test_the_app_collects_garbage_on_the_gui_thread_only(qtbot):
         app.garbage_collector.timer.stop()
         del app.garbage_collector
         gc.enable()
+
+
+def test_the_app_switches_off_huge_pages_for_numpy_arrays():
+    """A partial result writes a span of a recording-sized zero map: with huge pages each written row zeroes 2 MB
+    (an hour: 0.25-0.45 s per partial result); the app's start-up switches numpy's huge-page advice off."""
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    from audioxai_gui.ui.app import allocate_zeros_lazily
+
+    before = _set_madvise_hugepage(True)
+    try:
+        assert allocate_zeros_lazily() is True
+        assert _set_madvise_hugepage(True) is False  # it was off
+    finally:
+        _set_madvise_hugepage(before)
