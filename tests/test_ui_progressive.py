@@ -159,3 +159,14 @@ def test_the_waveform_shows_before_the_models_are_loaded(qtbot, tmp_path, ten_mi
     assert window.backend is None
     assert window.stack.duration == pytest.approx(60 * MINUTES)
     assert "ten_minutes.wav" in window.windowTitle()
+
+
+def test_a_partial_result_while_the_fill_goes_on_covers_the_view_and_a_margin():
+    """An hour's fill redraws only around the view (its width three times, at least a minute, each side)."""
+    from audioxai_gui.ui.progressive import around_view
+
+    hour = (0, 3600 * 8000)
+    assert around_view(hour, (1800.0, 1810.0), 8000) == (1740 * 8000, 1870 * 8000)
+    assert around_view(hour, (600.0, 1200.0), 8000) == (0, 3000 * 8000)  # a 10-minute view: 30 minutes a side
+    assert around_view((8000, 80000), (1800.0, 1810.0), 8000) == (8000, 80000)  # the view lies elsewhere
+    assert around_view(hour, None, 8000) == hour

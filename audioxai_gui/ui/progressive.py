@@ -23,6 +23,12 @@ PUBLISH_EVERY_S = 3.0
 PUBLISH_COST_FACTOR = 4.0
 """...and never more often than this many times what preparing the last drawing cost, so drawing stays a
 small share of the work on an hour-long file."""
+PUBLISH_MARGIN_VIEWS = 3.0
+"""While the fill goes on, a partial result covers the explained stretch only this many view widths (at least
+PUBLISH_MARGIN_MIN_S) to each side of the view: what lies further off is drawn when the view moves there, after
+Cancel, and when all is done. Drawing the whole explained stretch of an hour every few seconds (projection, maps,
+pyramids) cost a third of the time the hour took."""
+PUBLISH_MARGIN_MIN_S = 60.0
 VIEW_FIRST_LIMIT_S = 10.0
 """The clip's full display spectrogram waits at most this long for the explanations to draw the view."""
 
@@ -171,11 +177,14 @@ class RecordingExplainer(QtCore.QObject):
 
             state = {"published": 0.0, "cost": 0.0, "view": None}
 
-            def publish() -> None:
+            def publish(near_view: bool = True) -> None:
                 """Draw what is done: only the stretch the explained windows cover is computed (the view first,
-                then outwards from it), so a partial result costs what its part of the recording costs."""
+                then outwards from it), so a partial result costs what its part of the recording costs;
+                ``near_view``: only its part around the view (PUBLISH_MARGIN_VIEWS)."""
                 started = time.perf_counter()
                 span = timeline.done_span(self.view)
+                if near_view and span is not None:
+                    span = around_view(span, self.view, model.card.sample_rate)
                 explanation = timeline.explanation(samples, grid, span)
                 display = prepare_display(explanation, clip, cancelled, wait_for_image=False, span=span)
                 state["published"], state["cost"] = time.perf_counter(), time.perf_counter() - started
@@ -204,7 +213,7 @@ class RecordingExplainer(QtCore.QObject):
             except ExplanationCancelled:
                 save()
                 if self._tokens.get(role) is token:
-                    publish()  # Cancel keeps what is done on screen
+                    publish(near_view=False)  # Cancel keeps all that is done on screen
                 raise
             finally:
                 self._awaiting_view.discard(role)
@@ -241,6 +250,16 @@ class RecordingExplainer(QtCore.QObject):
         self._awaiting_view = set()
         if self.timelines and not all(t.done.all() for t in self.timelines.values()):
             self.resume_button.show()
+
+
+def around_view(span: tuple[int, int], view: tuple[float, float] | None, rate: int) -> tuple[int, int]:
+    """``span`` (samples at ``rate``) cut to the view and PUBLISH_MARGIN_VIEWS view widths to each side; the
+    whole span when there is no view or the view lies outside it."""
+    if view is None:
+        return span
+    margin = max(PUBLISH_MARGIN_MIN_S, PUBLISH_MARGIN_VIEWS * (view[1] - view[0]))
+    first, stop = max(span[0], int((view[0] - margin) * rate)), min(span[1], int((view[1] + margin) * rate))
+    return (first, stop) if first < stop else span
 
 
 def _cached_state(timeline) -> tuple[int, bool]:
