@@ -170,3 +170,21 @@ def test_a_partial_result_while_the_fill_goes_on_covers_the_view_and_a_margin():
     assert around_view(hour, (600.0, 1200.0), 8000) == (0, 3000 * 8000)  # a 10-minute view: 30 minutes a side
     assert around_view((8000, 80000), (1800.0, 1810.0), 8000) == (8000, 80000)  # the view lies elsewhere
     assert around_view(hour, None, 8000) == hour
+
+
+def test_a_zoomed_out_view_is_drawn_while_it_fills(qtbot, tmp_path, model_pair, ten_minutes):
+    """With the whole ten minutes in view (1,200 windows per model), partial results are drawn as the fill goes
+    on, not once at the end: a user looking at a whole recording sees it being explained."""
+    path, plan = ten_minutes
+    engine = GatedEngine()
+    window = _window(qtbot, tmp_path, model_pair, engine, tmp_path / "cache")
+    partial_done = []
+    window.explainer.partial.connect(
+        lambda role, token, display: partial_done.append(
+            int((display.explanation.window_probabilities.sum(axis=1) > 0).sum())
+        )
+    )
+    window.open_file(path)
+    window.stack.set_time_range(0.0, 600.0)
+    qtbot.waitUntil(lambda: _all_done(window) and not window.runner.pending(), timeout=TIMEOUT_MS * 4)
+    assert any(0 < done < len(plan.starts) for done in partial_done), partial_done

@@ -29,6 +29,9 @@ PUBLISH_MARGIN_MIN_S) to each side of the view: what lies further off is drawn w
 Cancel, and when all is done. Drawing the whole explained stretch of an hour every few seconds (projection, maps,
 pyramids) cost a third of the time the hour took."""
 PUBLISH_MARGIN_MIN_S = 60.0
+VIEW_WAIT_MAX_WINDOWS = 64
+"""A view holding more model windows than this (about half a minute) is drawn as it fills, every few seconds,
+instead of once complete: waiting for all of a zoomed-out hour showed nothing for minutes."""
 VIEW_FIRST_LIMIT_S = 10.0
 """The clip's full display spectrogram waits at most this long for the explanations to draw the view."""
 
@@ -193,16 +196,18 @@ class RecordingExplainer(QtCore.QObject):
             def on_batch(_timeline) -> None:
                 progress(self.progress())
                 view = self.view
-                view_done = view is not None and timeline.done[timeline.windows_in(view)].all()
+                in_view = timeline.windows_in(view) if view is not None else None
+                view_done = in_view is not None and timeline.done[in_view].all()
+                wide_view = in_view is not None and in_view.size > VIEW_WAIT_MAX_WINDOWS
                 since = time.perf_counter() - state["published"]
                 if view_done and state["view"] != view:
                     state["view"] = view
                     publish()
                     self._awaiting_view.discard(role)
                 elif (
-                    # not while windows in view are missing: the next batches are theirs, and drawing a part of
-                    # the view first costs about as much as explaining it (an hour: projection, hour-sized arrays)
-                    (view is None or view_done)
+                    # not while windows in a narrow view are missing: the next batches are theirs, and drawing a
+                    # part of it first costs about as much as explaining it; a wide view fills as it goes
+                    (view is None or view_done or wide_view)
                     and since > max(PUBLISH_EVERY_S, PUBLISH_COST_FACTOR * state["cost"])
                     and not timeline.done.all()
                 ):
