@@ -139,8 +139,8 @@ def run(full: bool = False) -> list[dict]:
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     from audioxai_gui.explain.cache import ExplanationCache
-    from audioxai_gui.ui.backend import discover, import_heavy_modules, load_models
     from audioxai_gui.ui.app import allocate_zeros_lazily
+    from audioxai_gui.ui.backend import discover, import_heavy_modules, load_models
     from audioxai_gui.ui.main_window import MainWindow
     from benchmarks.common import rss_mb
 

@@ -6,7 +6,6 @@ everywhere (window line, --json, .npz)."""
 from __future__ import annotations
 
 import dataclasses
-
 import json
 
 import numpy as np
