@@ -37,6 +37,18 @@ def test_column_pyramid_returns_the_visible_range_at_screen_resolution():
     assert view.min() == -3.0, "signed abs-max keeps a negative hot spot and its sign"
 
 
+def test_signed_absmax_pyramid_keeps_each_blocks_largest_magnitude():
+    """The block reduce (from maxima and minima) picks what an argmax of |value| picks; +v wins a tie with -v."""
+    image = np.random.default_rng(3).standard_normal((3, 4 * 1500 + 3)).astype(np.float32)
+    image[1, 8:12] = [0.5, -2.0, 2.0, 1.0]  # a tie: +2 wins
+    level = ColumnPyramid(image, signed_absmax, min_columns=1).levels[0][1]
+    blocks = image[:, : 4 * 1500].reshape(3, -1, 4)
+    expected = np.take_along_axis(blocks, np.abs(blocks).argmax(axis=-1)[..., None], axis=-1)[..., 0]
+    expected[1, 2] = 2.0
+    np.testing.assert_array_equal(level[:, :1500], expected)
+    np.testing.assert_array_equal(level[:, 1500], signed_absmax(image[:, 4 * 1500 :]))  # the short tail block
+
+
 def test_chunked_display_spectrogram_equals_the_one_spectrogram_function(monkeypatch):
     from audioxai_gui.features import FeatureSpec, spectrogram_db
     from audioxai_gui.ui import clip

@@ -250,7 +250,7 @@ class Timeline:
             tf, silent, share = time_frequency_maps(card.input_kind, samples, relevance, grid)
             self.maps = {"tf": tf, "silent": silent, "silent_share": share, "grid": grid_key}
         maps = (self.maps["tf"], self.maps["silent"], self.maps["silent_share"]) if complete else None
-        if self.clip_level is None and card.input_kind == "waveform":
+        if span is not None and self.clip_level is None and card.input_kind == "waveform":  # a span projects
             self.clip_level = rms_level(np.asarray(samples, dtype=np.float32))
         return assemble_explanation(
             card,

@@ -14,23 +14,22 @@ PYRAMID_BASE = 4
 
 
 def signed_absmax(blocks: np.ndarray, axis: int = -1) -> np.ndarray:
-    """The value with the largest magnitude in each block, sign kept: a reduce that never hides a hot spot."""
-    index = np.expand_dims(np.abs(blocks).argmax(axis=axis), axis)
-    return np.take_along_axis(blocks, index, axis=axis).squeeze(axis)
+    """The value with the largest magnitude in each block, sign kept: a reduce that never hides a hot spot.
+    A tie between +v and -v gives +v."""
+    highs, lows = blocks.max(axis=axis), blocks.min(axis=axis)
+    return np.where(highs >= -lows, highs, lows)
 
 
-def _larger_magnitude(kept: np.ndarray, other: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Elementwise ``signed_absmax`` of two arrays (the first wins ties, as argmax does)."""
-    return np.copyto(out, other, where=np.abs(other) > np.abs(kept)) or out
-
-
-_ELEMENTWISE = {np.min: np.minimum, np.max: np.maximum, signed_absmax: _larger_magnitude}
+_ELEMENTWISE = {np.min: np.minimum, np.max: np.maximum}
 """Reductions done as ``base - 1`` elementwise passes over strided columns: numpy reduces a (n, 4) array along
 its short last axis about ten times slower (an hour's waveform pyramid took seconds)."""
 
 
 def _block_reduce(values: np.ndarray, base: int, reduce) -> np.ndarray:
     """Reduce the last axis in blocks of ``base``; a short tail block is reduced on its own."""
+    if reduce is signed_absmax:  # from the block maxima and minima: two cheap passes (an hour's map: 0.5 -> 0.35 s)
+        highs, lows = _block_reduce(values, base, np.max), _block_reduce(values, base, np.min)
+        return np.where(highs >= -lows, highs, lows)
     n = values.shape[-1]
     full = n // base * base
     elementwise = _ELEMENTWISE.get(reduce)
