@@ -59,7 +59,7 @@ class Timeline:
     """A complete waveform timeline's projected maps (``MAP_ARRAYS`` and the grid they are on), kept and cached:
     projecting an hour takes seconds, and a reopened recording should not pay them again."""
     clip_level: float | None = None
-    """The recording's RMS level (the projection's silence stabiliser), taken at the first explanation."""
+    """The recording's RMS level (the projection's silence stabiliser), taken when a stretch is first projected."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
