@@ -14,6 +14,7 @@ import glob
 import hashlib
 import os
 import re
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -42,14 +43,19 @@ def temp_files_for(path: str | os.PathLike) -> list[Path]:
 
 
 def remove_stale_temps(path: str | os.PathLike, older_than: float = STALE_TEMP_S) -> None:
-    """Delete what killed writes of ``path`` left behind; best effort (a failure here must not block a save)."""
+    """Delete what killed writes of ``path`` left behind (files, or folders of ``atomic_folder``); best effort
+    (a failure here must not block a save)."""
     cutoff = time.time() - older_than
     for temp in temp_files_for(path):
         try:
             if temp.lstat().st_mtime < cutoff:
-                temp.unlink()
+                shutil.rmtree(temp) if temp.is_dir() and not temp.is_symlink() else temp.unlink()
         except OSError:
             continue
+
+
+def _new_temp(path: Path) -> Path:
+    return path.parent / f"{_temp_prefix(path)}.{uuid.uuid4().hex[:_RANDOM_HEX]}.tmp"
 
 
 @contextmanager
@@ -61,7 +67,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     remove_stale_temps(path)
-    temp = path.parent / f"{_temp_prefix(path)}.{uuid.uuid4().hex[:_RANDOM_HEX]}.tmp"
+    temp = _new_temp(path)
     try:
         os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as exc:
@@ -76,6 +82,40 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
         temp.unlink(missing_ok=True)
         _name_target(exc, temp, path)
         raise
+    _fsync_directory(path.parent)
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary folder to fill; on success it takes the place of the folder ``path``, on error it is
+    removed. A reader sees the old folder or the whole new one (or, for the instant between the two renames that
+    replace an existing folder, none: a miss, never a mix of old and new files)."""
+    path = Path(path)
+    remove_stale_temps(path)
+    temp = _new_temp(path)
+    try:
+        temp.mkdir()
+    except OSError as exc:
+        _name_target(exc, temp, path)
+        raise
+    replaced = None
+    try:
+        yield temp
+        for written in temp.iterdir():
+            with open(written, "rb+") as handle:
+                os.fsync(handle.fileno())
+        if path.is_dir():
+            replaced = _new_temp(path)
+            os.replace(path, replaced)
+        os.replace(temp, path)
+    except BaseException as exc:
+        shutil.rmtree(temp, ignore_errors=True)
+        if replaced is not None and not path.exists():
+            os.replace(replaced, path)  # the new folder could not take its place: the old one returns
+        _name_target(exc, temp, path)
+        raise
+    if replaced is not None:
+        shutil.rmtree(replaced, ignore_errors=True)
     _fsync_directory(path.parent)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from audioxai_gui.annotate.formats import read_regions
 from audioxai_gui.audio.compose import compose_recording, fsdd_test_clips
-from audioxai_gui.explain.cache import ExplanationCache, audio_hash
+from audioxai_gui.explain.cache import ExplanationCache, audio_hash, entry_bytes
 from audioxai_gui.explain.engine import ExplanationCancelled, ExplanationEngine, WindowBatch
 from audioxai_gui.explain.segments import (
     Segment,
@@ -166,7 +166,7 @@ def test_a_partial_cache_entry_resumes_and_a_damaged_one_is_a_miss(model_pair, t
     fake = CountingEngine()
     explain_timeline(fake, wave, samples, resumed)
     assert fake.computed == resumed.n_windows - 32
-    cache.path(key).write_bytes(b"not a zip")
+    (cache.path(key) / "total.npy").write_bytes(b"not an array")
     assert not cache.load(key, Timeline.create(wave.card, samples.size, "EpsilonPlus"))
 
 
@@ -177,17 +177,20 @@ def test_the_cache_keeps_to_its_size_limit_and_evicts_the_entry_used_longest_ago
     timeline, samples = _ten_minutes(wave.card)
     with pytest.raises(ExplanationCancelled):
         explain_timeline(CountingEngine(), wave, samples, timeline, cancelled=lambda: timeline.done.sum() >= 32)
-    size = ExplanationCache(tmp_path).save("first", timeline).stat().st_size
+    size = entry_bytes(ExplanationCache(tmp_path).save("first", timeline))
     cache = ExplanationCache(tmp_path, limit_bytes=int(2.5 * size))  # room for two entries
     cache.save("second", timeline)
     for age, key in enumerate(("first", "second")):  # "first" written longest ago
         os.utime(cache.path(key), ns=(10**18 + age, 10**18 + age))
     assert cache.load("first", Timeline.create(wave.card, samples.size, "EpsilonPlus"))  # ...but used just now
     cache.save("third", timeline)
-    assert sorted(p.stem for p in tmp_path.glob("*.npz")) == ["first", "third"]
+    assert sorted(p.stem for p in tmp_path.glob("*.timeline")) == ["first", "third"]
+    legacy, foreign = tmp_path / ("0" * 32 + ".npz"), tmp_path / "notes.txt"  # an old-format entry; not ours
+    legacy.write_bytes(b"zip"), foreign.write_text("mine")
     tiny = ExplanationCache(tmp_path, limit_bytes=1)
     tiny.save("fourth", timeline)  # an entry larger than the limit still stays: it was just made
-    assert [p.stem for p in tmp_path.glob("*.npz")] == ["fourth"]
+    assert [p.stem for p in tmp_path.glob("*.timeline")] == ["fourth"]
+    assert not legacy.exists() and foreign.read_text() == "mine"
 
 
 def test_one_class_timeline_needs_its_class(model_pair):

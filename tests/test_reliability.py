@@ -16,7 +16,7 @@ import soundfile as sf
 from audioxai_gui.annotate.document import RegionDocument
 from audioxai_gui.annotate.regions import Region
 from audioxai_gui.annotate.sidecar import Autosaver, SidecarError, load_sidecar, sidecar_path, write_sidecar
-from audioxai_gui.atomic import NAME_MAX, _temp_prefix, atomic_output, temp_files_for
+from audioxai_gui.atomic import NAME_MAX, _temp_prefix, atomic_folder, atomic_output, temp_files_for
 from audioxai_gui.audio.costs import CostLimit, load_cost
 from audioxai_gui.audio.io import AudioLoadError, audio_info, load_audio, load_audio_rates
 from audioxai_gui.batch import failure_message, run_isolated, shown_path
@@ -239,6 +239,21 @@ def test_a_failed_write_names_the_target_not_its_temporary(tmp_path):
     with pytest.raises(OSError) as caught:
         _write_npz(target)
     assert caught.value.filename == str(target) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_folder_written_atomically_replaces_the_old_whole_and_a_failed_write_keeps_it(tmp_path):
+    target = tmp_path / "entry.timeline"
+    with atomic_folder(target) as temp:
+        (temp / "a.npy").write_bytes(b"old a")
+        (temp / "b.npy").write_bytes(b"old b")
+    with pytest.raises(RuntimeError), atomic_folder(target) as temp:
+        (temp / "a.npy").write_bytes(b"new a")
+        raise RuntimeError("disk full halfway")
+    assert sorted(f.read_bytes() for f in target.iterdir()) == [b"old a", b"old b"]
+    with atomic_folder(target) as temp:
+        (temp / "a.npy").write_bytes(b"new a")
+    assert [f.read_bytes() for f in target.iterdir()] == [b"new a"]  # no old file left mixed in
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entry.timeline"]  # no temporary left behind
 
 
 def test_the_audio_duration_wins_over_the_sidecars(tmp_path):

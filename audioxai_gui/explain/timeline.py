@@ -284,13 +284,13 @@ class Timeline:
         if any(name not in arrays or arrays[name].shape != getattr(self, name).shape for name in self.ARRAYS):
             return False
         with self._lock:
-            for name in self.ARRAYS:  # taken, not copied (an hour's are ~600 MB): np.load's arrays are our own
+            for name in self.ARRAYS:  # taken, not copied (an hour's are ~600 MB): the cache's are private maps
                 setattr(self, name, np.asarray(arrays[name], dtype=getattr(self, name).dtype))
             saved_maps = {name: arrays.get(f"map_{name}") for name in ("tf", "silent", "silent_share", "grid")}
             if all(value is not None for value in saved_maps.values()) and self.done.all():
                 self.maps = {
-                    "tf": saved_maps["tf"],
-                    "silent": saved_maps["silent"],
+                    "tf": np.asarray(saved_maps["tf"]),
+                    "silent": np.asarray(saved_maps["silent"]),
                     "silent_share": float(saved_maps["silent_share"]),
                     "grid": str(saved_maps["grid"]),
                 }
