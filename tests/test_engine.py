@@ -76,6 +76,42 @@ def test_every_composite_runs_on_both_models(engine, model_pair, name):
         assert exp.composite == name and np.isfinite(exp.relevance).all()
 
 
+@pytest.mark.parametrize("name", ["EpsilonPlus", "EpsilonPlus-NoBias", "EpsilonPlusFlat"])
+def test_lean_zplus_gives_zennits_relevance_bit_for_bit_and_skips_the_empty_pass(model_pair, name, monkeypatch):
+    """LeanZPlus drops ZPlus's negative-input pass only where a layer's input has no negative value: the
+    relevance must equal zennit's own composite exactly, and only layers fed negative values run the full rule."""
+    from zennit import composites as zc
+    from zennit.attribution import Gradient
+    from zennit.canonizers import SequentialMergeBatchNorm
+    from zennit.rules import ZPlus
+
+    from audioxai_gui.classifiers.inputs import model_input
+    from audioxai_gui.explain.composites import make_composite
+
+    full_rule_calls = []
+    zplus_backward = ZPlus.backward
+    monkeypatch.setattr(ZPlus, "backward", lambda *args: full_rule_calls.append(1) or zplus_backward(*args))
+    zero_params = ["bias"] if name.endswith("-NoBias") else None
+    zennit_composite = getattr(zc, name.removesuffix("-NoBias"))
+    windows = torch.from_numpy(np.stack([_speechlike(8000, seed) for seed in (1, 2, 3)]))
+    for model in model_pair:
+        inputs = model_input(model.card, windows)
+        convolutions = sum(isinstance(m, torch.nn.Conv1d | torch.nn.Conv2d) for m in model.module.modules())
+        flat_first_layer = int(name == "EpsilonPlusFlat")  # the first convolution takes Flat, not ZPlus
+        signed_input = int(model.card.input_kind == "waveform")  # only a waveform feeds negative values
+        relevance, calls = {}, {}
+        for rules, composite in (
+            ("lean", make_composite(name, model.card.input_kind)),
+            ("zennit", zennit_composite(canonizers=[SequentialMergeBatchNorm()], zero_params=zero_params)),
+        ):
+            full_rule_calls.clear()
+            with Gradient(model.module, composite) as attributor:
+                _, relevance[rules] = attributor(inputs, lambda output: output * torch.eye(output.shape[1])[0])
+            calls[rules] = len(full_rule_calls)
+        assert torch.equal(relevance["lean"], relevance["zennit"]) and relevance["lean"].abs().sum() > 0
+        assert calls == {"zennit": convolutions - flat_first_layer, "lean": signed_input * (1 - flat_first_layer)}
+
+
 def test_unknown_composite_names_the_choices(engine, model_pair):
     with pytest.raises(ValueError, match="unknown composite 'Nope'.*EpsilonPlus"):
         engine.explain(model_pair[0], _speechlike(8000), composite="Nope")

@@ -78,6 +78,10 @@ def _load_checked(card: ModelCard, device: str | torch.device) -> LoadedModel:
             f"model {card.name}: weights {weights} do not fit the card's architecture ({reason})"
         ) from exc
     module.eval().requires_grad_(False)
+    if any(parameter.dim() == 4 for parameter in module.parameters()):
+        # 2-D convolutions in channels-last layout: oneDNN then needs no reorder per layer and call; LRP of the
+        # shipped spectrogram model 46 -> 54 windows/s on 2 CPU cores (float sums in another order: ~1e-7 relative)
+        module.to(memory_format=torch.channels_last)
     loaded = LoadedModel(card, module.to(device), torch.device(device))
     with torch.no_grad():  # a dry run on silence: the model must answer with one finite logit per class
         out = loaded.module(torch.zeros(loaded.input_shape(), device=device))

@@ -26,6 +26,9 @@ from .zennit_import import import_zennit
 zennit = import_zennit()
 from zennit import composites as zc  # noqa: E402
 from zennit.canonizers import SequentialMergeBatchNorm  # noqa: E402
+from zennit.types import Convolution  # noqa: E402
+
+from .rules import LeanZPlus  # noqa: E402
 
 CompositeFactory = Callable[[float, float], "zc.Composite"]
 BIAS_FREE_SUFFIX = "-NoBias"
@@ -33,16 +36,20 @@ BIAS_FREE_SUFFIX = "-NoBias"
 
 @dataclass(frozen=True)
 class _Rules:
-    """A zennit composite class, whether it needs the input range (ZBox), and whether its bias-free twin
-    conserves. Plain-language sentences for each live in the glossary (audioxai_gui/glossary.py)."""
+    """A zennit composite class, whether it needs the input range (ZBox), whether its bias-free twin
+    conserves, and whether its convolutions take ZPlus (then ``LeanZPlus``, the same relevance with less work).
+    Plain-language sentences for each live in the glossary (audioxai_gui/glossary.py)."""
 
     cls: type
     needs_range: bool = False
     bias_free_twin: bool = True
+    zplus_convolutions: bool = False
 
     def factory(self, zero_params: list[str] | None) -> CompositeFactory:
         def make(low: float, high: float):
             extra = {"low": low, "high": high} if self.needs_range else {}
+            if self.zplus_convolutions:  # prepended to the composite's own map, so it takes precedence
+                extra["layer_map"] = [(Convolution, LeanZPlus(zero_params=zero_params))]
             return self.cls(canonizers=[SequentialMergeBatchNorm()], zero_params=zero_params, **extra)
 
         return make
@@ -53,9 +60,9 @@ class _Rules:
 # gives 1.5-1.7 x the logit even without padding; the gamma rule without biases divides by near-zero sums
 # around padding (conservation -175 ... 22).
 _RULES = {
-    "EpsilonPlus": _Rules(zc.EpsilonPlus),
+    "EpsilonPlus": _Rules(zc.EpsilonPlus, zplus_convolutions=True),
     "EpsilonAlpha2Beta1": _Rules(zc.EpsilonAlpha2Beta1, bias_free_twin=False),
-    "EpsilonPlusFlat": _Rules(zc.EpsilonPlusFlat),
+    "EpsilonPlusFlat": _Rules(zc.EpsilonPlusFlat, zplus_convolutions=True),
     "EpsilonAlpha2Beta1Flat": _Rules(zc.EpsilonAlpha2Beta1Flat),
     "EpsilonGammaBox": _Rules(zc.EpsilonGammaBox, needs_range=True, bias_free_twin=False),
 }
