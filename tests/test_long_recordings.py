@@ -384,3 +384,41 @@ def test_the_overlap_divisor_counts_the_done_windows_over_each_element(model_pai
             divisor = timeline._divisor(first, stop)
             assert divisor.dtype == np.float32
             np.testing.assert_array_equal(divisor, np.maximum(brute[first:stop], 1))
+
+
+def test_explanations_running_at_once_share_the_cores_and_one_alone_takes_them_all():
+    """torch's thread count is per thread: two models explained at once get half the cores each (measured
+    on 2 cores: oversubscribed 83 windows/s together, shared 95-105); the one left takes them all back."""
+    import threading
+
+    import torch
+
+    from audioxai_gui.explain.cpu_share import CpuShare
+
+    share = CpuShare(cores=4)
+    both_in, first_left, seen = threading.Barrier(2), threading.Event(), {}
+
+    def first():
+        with share.taking_part():
+            both_in.wait()
+            share.fit()  # between two batches
+            seen["first, both running"] = torch.get_num_threads()
+        first_left.set()
+
+    def second():
+        with share.taking_part():
+            both_in.wait()
+            first_left.wait()
+            seen["second, alone"] = share.fit()
+            seen["second, its torch threads"] = torch.get_num_threads()
+        seen["second, after"] = torch.get_num_threads()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    [thread.start() for thread in threads]
+    [thread.join(10) for thread in threads]
+    assert seen == {
+        "first, both running": 2,
+        "second, alone": 4,
+        "second, its torch threads": 4,
+        "second, after": 4,
+    }

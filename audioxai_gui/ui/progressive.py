@@ -64,6 +64,7 @@ class RecordingExplainer(QtCore.QObject):
         self._shown = 0.0
         self._awaiting_view: set[str] = set()  # roles whose running job has not drawn the view yet
         self.cache = None
+        self._cpu_share = None  # explain.cpu_share.CpuShare, made with the first job (it needs torch)
         window.stack.time_view.sigXRangeChanged.connect(self._view_moved)
         self.partial.connect(self._show_partial)
         self.resume_button = QtWidgets.QPushButton("Resume")
@@ -151,10 +152,14 @@ class RecordingExplainer(QtCore.QObject):
     def job(self, role: str, model, clip, target: int | None, composite: str, grid):
         """A TaskRunner job explaining ``clip`` with ``model`` progressively; returns the full display."""
         from ..explain.cache import ExplanationCache
+        from ..explain.cpu_share import CpuShare
         from ..explain.engine import ExplanationCancelled
         from ..explain.timeline import explain_timeline
 
         engine = self.window.backend.engine
+        if self._cpu_share is None:
+            self._cpu_share = CpuShare()  # here, on the GUI thread: torch's default thread count is the CPU's
+        cpu_share = self._cpu_share
         timeline = self.timeline_for(role, model, clip, target, composite)
         samples = clip.samples_at(model.card.sample_rate)
         token = self._tokens[role] = object()
@@ -194,6 +199,7 @@ class RecordingExplainer(QtCore.QObject):
                 self.partial.emit(role, token, display)
 
             def on_batch(_timeline) -> None:
+                cpu_share.fit()  # the other model may have finished: take its cores
                 progress(self.progress())
                 view = self.view
                 in_view = timeline.windows_in(view) if view is not None else None
@@ -214,7 +220,8 @@ class RecordingExplainer(QtCore.QObject):
                     publish()
 
             try:
-                explain_timeline(engine, model, samples, timeline, lambda: self.view, cancelled, on_batch)
+                with cpu_share.taking_part():
+                    explain_timeline(engine, model, samples, timeline, lambda: self.view, cancelled, on_batch)
             except ExplanationCancelled:
                 save()
                 if self._tokens.get(role) is token:
