@@ -184,6 +184,25 @@ def test_window_plan_aligns_to_the_frame_hop():
         WindowPlan.for_clip(100, 8000, 0.0, 64)
 
 
+@pytest.mark.parametrize("n_samples", [3000, 20000])  # centred in one padded window; windows past the end
+def test_windows_are_the_padded_clip_at_the_planned_starts(n_samples):
+    plan = WindowPlan.for_clip(n_samples, 8000, 0.5, 64)
+    samples = np.random.default_rng(3).standard_normal(n_samples).astype(np.float32)
+    padded = plan.pad(samples)
+    expected = np.stack([padded[start : start + 8000] for start in plan.starts])
+    np.testing.assert_array_equal(plan.windows(samples).numpy(), expected)
+    last = np.array([len(plan.starts) - 1])
+    np.testing.assert_array_equal(plan.windows(samples, last).numpy(), expected[last])
+
+
+def test_rms_level_matches_float64_on_an_hour_sized_signal():
+    from audioxai_gui.explain.engine import rms_level
+
+    samples = (0.3 * np.random.default_rng(4).standard_normal(3_000_001)).astype(np.float32)
+    assert rms_level(samples) == pytest.approx(np.sqrt(np.mean(samples.astype(np.float64) ** 2)), rel=1e-12)
+    assert rms_level(samples[:0]) == 0.0
+
+
 def test_two_threads_at_once_match_sequential_runs(engine, model_pair):
     wave, spec = model_pair
     clips = [_speechlike(8000, seed) for seed in range(4)]

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from ..classifiers import LoadedModel
 from ..features import FeatureSpec
@@ -309,8 +308,7 @@ def explain_timeline(
     """Explain the timeline's missing windows, a batch at a time, asking ``view()`` before each batch (the
     newest view wins). Raises ExplanationCancelled between batches; what is done stays in ``timeline``."""
     timeline.device = device_name(model.device)
-    padded = torch.from_numpy(timeline.plan.pad(np.asarray(samples, dtype=np.float32)))
-    windows = padded.unfold(0, timeline.plan.window, 1)
+    samples = np.asarray(samples, dtype=np.float32)
     while True:
         indices = timeline.next_batch(engine.batch_size, view())
         if indices.size == 0:
@@ -319,9 +317,7 @@ def explain_timeline(
             raise ExplanationCancelled()
         started = time.perf_counter()
         targets = None if timeline.target is None else np.full(indices.size, timeline.target, dtype=np.int64)
-        batch = engine.explain_windows(
-            model, windows[torch.from_numpy(timeline.plan.starts[indices])], targets, timeline.composite
-        )
+        batch = engine.explain_windows(model, timeline.plan.windows(samples, indices), targets, timeline.composite)
         timeline.add(indices, batch)
         timeline.seconds += time.perf_counter() - started
         if on_batch is not None:

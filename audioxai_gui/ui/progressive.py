@@ -220,21 +220,22 @@ class RecordingExplainer(QtCore.QObject):
                     publish()
 
             try:
-                with cpu_share.taking_part():
-                    explain_timeline(engine, model, samples, timeline, lambda: self.view, cancelled, on_batch)
-            except ExplanationCancelled:
+                try:
+                    with cpu_share.taking_part():
+                        explain_timeline(engine, model, samples, timeline, lambda: self.view, cancelled, on_batch)
+                except ExplanationCancelled:
+                    save()
+                    if self._tokens.get(role) is token:
+                        publish(near_view=False)  # Cancel keeps all that is done on screen
+                    raise
+                explanation = timeline.explanation(samples, grid)  # a waveform timeline keeps its projection
                 save()
-                if self._tokens.get(role) is token:
-                    publish(near_view=False)  # Cancel keeps all that is done on screen
-                raise
-            finally:
+                progress(self.progress())
+                # The hour's display spectrogram has its own job (overview and tiles until then); only a map on
+                # another grid than the window's needs its own background here.
+                return prepare_display(explanation, clip, cancelled, wait_for_image=explanation.grid != grid)
+            finally:  # only now (a cached hour is drawn from here): the display spectrogram waits for this
                 self._awaiting_view.discard(role)
-            explanation = timeline.explanation(samples, grid)  # a waveform timeline keeps its projection: cached
-            save()
-            progress(self.progress())
-            # The hour's display spectrogram has its own job (overview and tiles until then); only a map on
-            # another grid than the window's needs its own background here.
-            return prepare_display(explanation, clip, cancelled, wait_for_image=explanation.grid != grid)
 
         return run
 
