@@ -179,3 +179,12 @@ def test_a_long_clip_shows_an_overview_then_a_tile_then_the_full_image(qtbot, tm
     full = window.clip.images[grid]
     qtbot.waitUntil(lambda: pane.background.pyramid is full.pyramid, timeout=TIMEOUT_MS)
     assert tuple(pane.background.item.levels) == full.db_range == overview.db_range
+
+
+def test_abs_total_matches_a_float64_sum_on_a_long_non_contiguous_map():
+    from audioxai_gui.ui.clip import abs_total
+
+    values = np.random.default_rng(6).standard_normal((129, 20_001)).astype(np.float32)
+    part = values[:, 37:19_000]  # a partial result's stretch: not contiguous
+    assert abs_total(part) == pytest.approx(float(np.abs(part.astype(np.float64)).sum()), rel=1e-7)
+    assert abs_total(values[:, :0]) == 0.0
