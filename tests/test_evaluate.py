@@ -311,3 +311,14 @@ def test_time_shift_of_a_clip_shorter_than_the_shift_is_silence_of_its_length(se
     shifted = CORRUPTIONS["time-shift"].apply(clip, RATE, seconds, np.random.default_rng(0))
     assert shifted.shape == clip.shape
     assert shifted.sum() == (0 if abs(seconds) * RATE >= clip.size else clip.size - abs(seconds) * RATE)
+
+
+def test_pitch_shifting_a_clip_shorter_than_the_vocoder_frame_is_quiet_and_keeps_its_length():
+    """A 0.2 s digit at 8 kHz is shorter than librosa's 2048-sample frame: compare printed a warning per clip."""
+    import warnings
+
+    tone = np.sin(2 * np.pi * 440 * np.arange(1600) / 8000).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shifted = CORRUPTIONS["pitch"].apply(tone, 8000, 2, np.random.default_rng(0))
+    assert shifted.shape == tone.shape and shifted.dtype == np.float32 and np.abs(shifted).max() > 0.1

@@ -6,6 +6,7 @@ partly undone, as with a quiet microphone). Noise is seeded per clip, so two run
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -91,10 +92,16 @@ def speed(samples, sample_rate, percent, rng):
 
 
 def pitch(samples, sample_rate, semitones, rng):
-    """Shift the pitch by ``semitones`` keeping the duration (librosa's phase vocoder)."""
+    """Shift the pitch by ``semitones`` keeping the duration (librosa's phase vocoder).
+
+    A clip shorter than the vocoder's 2048-sample frame (a quick digit at 8 kHz) is zero-padded by librosa,
+    which warns each time; the result is sound, so the warning is kept out of the ``compare`` output."""
     import librosa
 
-    return librosa.effects.pitch_shift(samples.astype(np.float32), sr=sample_rate, n_steps=semitones).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="n_fft=.* is too large for input signal", category=UserWarning)
+        shifted = librosa.effects.pitch_shift(samples.astype(np.float32), sr=sample_rate, n_steps=semitones)
+    return shifted.astype(np.float32)
 
 
 @dataclass(frozen=True)
