@@ -4,8 +4,9 @@ zennit's ZPlus is alpha=1, beta=0 over both signs of the input: a layer is run t
 pass, once on the positive part of its input with the positive weights and once on the negative part with
 the negative weights (its bias zeroed). After a ReLU, and on the spectrogram model's dB input, a layer's input
 has no negative value, so that second pass multiplies zeros: it adds exactly nothing to the relevance and
-costs a forward and a backward of the layer. ``LeanZPlus`` skips it then; the relevance is bit-identical
-(tests compare both rules on the shipped models).
+costs a forward and a backward of the layer. ``LeanZPlus`` skips it then, and the sums over it that ZPlus
+would form with zeros (the stabilised denominator, the relevance); the relevance equals ZPlus's exactly (tests
+compare both rules on the shipped models).
 """
 
 from __future__ import annotations
@@ -15,13 +16,23 @@ import torch
 from .zennit_import import import_zennit
 
 zennit = import_zennit()
-from zennit.core import ParamMod  # noqa: E402
+from zennit.core import ParamMod, Stabilizer  # noqa: E402
 from zennit.rules import ZPlus  # noqa: E402
 
 
 class LeanZPlus(ZPlus):
     """ZPlus without the negative-input pass when the layer's input is non-negative (measured on the shipped
     digit models: 10-20 % more windows explained per second)."""
+
+    def __init__(self, stabilizer=1e-6, zero_params=None):
+        super().__init__(stabilizer=stabilizer, zero_params=zero_params)
+        self.stabilizer = Stabilizer.ensure(stabilizer)
+
+    def copy(self):
+        """zennit gives each layer a copy made by BasicHook's constructor, which knows no stabilizer."""
+        copy = super().copy()
+        copy.stabilizer = self.stabilizer
+        return copy
 
     def backward(self, module, grad_input, grad_output):
         original = self.stored_tensors["input"][0]
@@ -30,11 +41,13 @@ class LeanZPlus(ZPlus):
         positive_input = self.input_modifiers[0](original).requires_grad_()
         with ParamMod.ensure(self.param_modifiers[0])(module) as modified, torch.autograd.enable_grad():
             output = self.output_modifiers[0](modified.forward(positive_input))
-        # the skipped pass's output and input are zeros: handing them to zennit's own mapper and reducer keeps
-        # every floating-point operation (and so every bit of the result) as ZPlus has it
-        grad = self.gradient_mapper(grad_output[0], [output, torch.zeros_like(output)])[0]
+        # ZPlus divides by the stabilised sum of both passes' outputs and adds both passes' input x gradient;
+        # the skipped pass contributes zeros to each, so one term is the same number
         (gradient,) = torch.autograd.grad(
-            [output], [positive_input], grad_outputs=[grad], create_graph=grad_output[0].requires_grad
+            [output],
+            [positive_input],
+            grad_outputs=[grad_output[0] / self.stabilizer(output)],
+            create_graph=grad_output[0].requires_grad,
         )
-        relevance = self.reducer([positive_input, torch.zeros_like(positive_input)], [gradient, gradient])
+        relevance = positive_input * gradient
         return tuple(relevance if original.shape == relevance.shape else None for original in grad_input)
