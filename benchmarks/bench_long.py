@@ -105,8 +105,8 @@ def _fill_cache(cache, backend, path: Path) -> None:
     """Cache entries for the whole hour, filled by a stand-in engine (zeros of the right shapes): reopening
     reads, stitches, projects and draws the same amount whatever the numbers are, so a warm reopen and the
     frame times are measured without first spending the whole hour's model time."""
+    from audioxai_gui.audio.digest import audio_hash
     from audioxai_gui.audio.io import load_audio
-    from audioxai_gui.explain.cache import audio_hash
     from audioxai_gui.explain.engine import WindowBatch
     from audioxai_gui.explain.timeline import Timeline, explain_timeline
 

@@ -10,7 +10,8 @@ import pytest
 
 from audioxai_gui.annotate.formats import read_regions
 from audioxai_gui.audio.compose import compose_recording, fsdd_test_clips
-from audioxai_gui.explain.cache import ExplanationCache, audio_hash, entry_bytes
+from audioxai_gui.audio.digest import audio_hash
+from audioxai_gui.explain.cache import ExplanationCache, entry_bytes
 from audioxai_gui.explain.engine import ExplanationCancelled, ExplanationEngine, WindowBatch
 from audioxai_gui.explain.segments import (
     Segment,
@@ -19,7 +20,7 @@ from audioxai_gui.explain.segments import (
     segments_from_explanation,
     write_segments,
 )
-from audioxai_gui.explain.timeline import Timeline, explain_timeline
+from audioxai_gui.explain.timeline import CPU_BATCH_WINDOWS, Timeline, explain_timeline
 
 RATE = 8000
 
@@ -105,15 +106,18 @@ def _ten_minutes(card) -> tuple[Timeline, np.ndarray]:
 def test_visible_windows_come_first_and_the_newest_view_wins(model_pair):
     wave, _ = model_pair
     timeline, samples = _ten_minutes(wave.card)
-    fake = CountingEngine()
-    views = iter([(300.0, 310.0), (300.0, 310.0), (30.0, 40.0)])
-    explain_timeline(fake, wave, samples, timeline, view=lambda: next(views, (30.0, 40.0)))
+    fake = CountingEngine(batch_size=16)
     first_view = set(timeline.windows_in((300.0, 310.0)).tolist())
     second_view = set(timeline.windows_in((30.0, 40.0)).tolist())
+    batches = -(-len(first_view) // CPU_BATCH_WINDOWS)  # on a CPU a timeline's batches are smaller than the engine's
+    views = iter([(300.0, 310.0)] * batches + [(30.0, 40.0)])
+    explain_timeline(fake, wave, samples, timeline, view=lambda: next(views, (30.0, 40.0)))
     explained = [round(v * 1000) for call in fake.calls for v in call]
     assert set(explained[: len(first_view)]) == first_view
-    assert len(fake.calls[1]) == len(first_view) - fake.batch_size  # the view's rest alone: drawn without waiting
-    after_move = {round(v * 1000) for v in fake.calls[2]}
+    assert [len(call) for call in fake.calls[: batches - 1]] == [CPU_BATCH_WINDOWS] * (batches - 1)
+    last = len(first_view) - (batches - 1) * CPU_BATCH_WINDOWS
+    assert len(fake.calls[batches - 1]) == last  # the view's rest alone: drawn without waiting
+    after_move = {round(v * 1000) for v in fake.calls[batches]}
     assert after_move <= second_view  # the view moved: its windows came next, not the old view's neighbours
     assert sorted(explained) == list(range(timeline.n_windows))  # every window exactly once
 
@@ -129,7 +133,7 @@ def test_cancel_then_resume_computes_only_the_missing_windows(model_pair):
 
     with pytest.raises(ExplanationCancelled):
         explain_timeline(fake, wave, samples, timeline, cancelled=cancelled, on_batch=batches.append)
-    assert timeline.done.sum() == 5 * fake.batch_size == fake.computed  # what was done stays
+    assert timeline.done.sum() == 5 * CPU_BATCH_WINDOWS == fake.computed  # what was done stays
     explain_timeline(fake, wave, samples, timeline)
     assert timeline.done.all() and fake.computed == timeline.n_windows
 

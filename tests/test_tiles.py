@@ -188,3 +188,11 @@ def test_abs_total_matches_a_float64_sum_on_a_long_non_contiguous_map():
     part = values[:, 37:19_000]  # a partial result's stretch: not contiguous
     assert abs_total(part) == pytest.approx(float(np.abs(part.astype(np.float64)).sum()), rel=1e-7)
     assert abs_total(values[:, :0]) == 0.0
+
+
+def test_opening_a_clip_takes_the_digest_the_explanation_cache_is_keyed_by():
+    from audioxai_gui.audio.digest import audio_hash
+
+    clip = clip_module.open_clip(EXAMPLE_AUDIO, {8000, 16000})
+    assert set(clip.digests) == {8000, 16000}
+    assert clip.digest(16000) == audio_hash(clip.samples_at(16000)) != clip.digest(8000)

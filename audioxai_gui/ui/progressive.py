@@ -10,7 +10,6 @@ never goes backwards, and comes with an estimate of the time left.
 
 from __future__ import annotations
 
-import threading
 import time
 
 from PySide6 import QtCore, QtWidgets
@@ -57,8 +56,6 @@ class RecordingExplainer(QtCore.QObject):
         self.timelines: dict[str, object] = {}  # role -> Timeline of the current clip and rules
         self.keys: dict[str, str] = {}
         self._tokens: dict[str, object] = {}
-        self._digests: dict[tuple[int, int], str] = {}
-        self._digest_lock = threading.Lock()
         self._started: float | None = None
         self._done_at_start = 0
         self._shown = 0.0
@@ -78,7 +75,6 @@ class RecordingExplainer(QtCore.QObject):
     # --- state --------------------------------------------------------------------------------
     def _new_clip(self, clip) -> None:
         self.timelines, self.keys, self._tokens = {}, {}, {}
-        self._digests = {}
         self._awaiting_view = set()
         self._started = None
         self._shown = 0.0
@@ -110,15 +106,6 @@ class RecordingExplainer(QtCore.QObject):
             return ""
         rate = fresh / (time.perf_counter() - self._started)
         return format_eta(missing / rate)
-
-    def _digest(self, clip, rate: int) -> str:
-        from ..explain.cache import audio_hash
-
-        with self._digest_lock:
-            key = (id(clip), rate)
-            if key not in self._digests:
-                self._digests[key] = audio_hash(clip.samples_at(rate))
-            return self._digests[key]
 
     def wait_for_view(self, cancelled, limit_s: float = VIEW_FIRST_LIMIT_S) -> None:
         """Block a worker until every running explanation has drawn the view (or ``limit_s``): the clip's full
@@ -172,7 +159,7 @@ class RecordingExplainer(QtCore.QObject):
 
         def run(progress, cancelled):
             if role not in self.keys:
-                self.keys[role] = cache.key(self._digest(clip, model.card.sample_rate), timeline)
+                self.keys[role] = cache.key(clip.digest(model.card.sample_rate), timeline)
                 if not timeline.done.all() and cache.load(self.keys[role], timeline):
                     self._done_at_start = sum(int(t.done.sum()) for t in self.timelines.values())
             saved = _cached_state(timeline)
