@@ -20,7 +20,7 @@ from audioxai_gui.explain.segments import (
     segments_from_explanation,
     write_segments,
 )
-from audioxai_gui.explain.timeline import CPU_BATCH_WINDOWS, Timeline, explain_timeline
+from audioxai_gui.explain.timeline import Timeline, explain_timeline
 
 RATE = 8000
 
@@ -109,13 +109,13 @@ def test_visible_windows_come_first_and_the_newest_view_wins(model_pair):
     fake = CountingEngine(batch_size=16)
     first_view = set(timeline.windows_in((300.0, 310.0)).tolist())
     second_view = set(timeline.windows_in((30.0, 40.0)).tolist())
-    batches = -(-len(first_view) // CPU_BATCH_WINDOWS)  # on a CPU a timeline's batches are smaller than the engine's
+    batches = -(-len(first_view) // fake.batch_size)
     views = iter([(300.0, 310.0)] * batches + [(30.0, 40.0)])
     explain_timeline(fake, wave, samples, timeline, view=lambda: next(views, (30.0, 40.0)))
     explained = [round(v * 1000) for call in fake.calls for v in call]
     assert set(explained[: len(first_view)]) == first_view
-    assert [len(call) for call in fake.calls[: batches - 1]] == [CPU_BATCH_WINDOWS] * (batches - 1)
-    last = len(first_view) - (batches - 1) * CPU_BATCH_WINDOWS
+    assert [len(call) for call in fake.calls[: batches - 1]] == [fake.batch_size] * (batches - 1)
+    last = len(first_view) - (batches - 1) * fake.batch_size
     assert len(fake.calls[batches - 1]) == last  # the view's rest alone: drawn without waiting
     after_move = {round(v * 1000) for v in fake.calls[batches]}
     assert after_move <= second_view  # the view moved: its windows came next, not the old view's neighbours
@@ -133,7 +133,7 @@ def test_cancel_then_resume_computes_only_the_missing_windows(model_pair):
 
     with pytest.raises(ExplanationCancelled):
         explain_timeline(fake, wave, samples, timeline, cancelled=cancelled, on_batch=batches.append)
-    assert timeline.done.sum() == 5 * CPU_BATCH_WINDOWS == fake.computed  # what was done stays
+    assert timeline.done.sum() == 5 * fake.batch_size == fake.computed  # what was done stays
     explain_timeline(fake, wave, samples, timeline)
     assert timeline.done.all() and fake.computed == timeline.n_windows
 

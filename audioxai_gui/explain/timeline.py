@@ -35,10 +35,6 @@ from .engine import (
 
 View = tuple[float, float] | None
 """The time range in view (seconds), or None for no preference."""
-CPU_BATCH_WINDOWS = 8
-"""Windows per batch on a CPU: a moved view waits for the batch in flight, and on a CPU the cost per window is
-the same from 5 to 32 windows a batch (shipped digit pair, one torch thread each), so small batches answer the
-view sooner at no cost. A GPU takes the engine's batch size: its time per batch hardly grows with the batch."""
 
 
 @dataclass
@@ -313,9 +309,8 @@ def explain_timeline(
     newest view wins). Raises ExplanationCancelled between batches; what is done stays in ``timeline``."""
     timeline.device = device_name(model.device)
     samples = np.asarray(samples, dtype=np.float32)
-    batch_size = engine.batch_size if model.device.type == "cuda" else min(engine.batch_size, CPU_BATCH_WINDOWS)
     while True:
-        indices = timeline.next_batch(batch_size, view())
+        indices = timeline.next_batch(engine.batch_size, view())
         if indices.size == 0:
             return timeline
         if cancelled():
