@@ -188,3 +188,28 @@ def test_a_zoomed_out_view_is_drawn_while_it_fills(qtbot, tmp_path, model_pair, 
     window.stack.set_time_range(0.0, 600.0)
     qtbot.waitUntil(lambda: _all_done(window) and not window.runner.pending(), timeout=TIMEOUT_MS * 4)
     assert any(0 < done < len(plan.starts) for done in partial_done), partial_done
+
+
+def test_once_a_zoomed_in_view_is_drawn_the_fill_behind_it_is_redrawn_rarely(
+    qtbot, tmp_path, model_pair, ten_minutes, monkeypatch, request
+):
+    """Every redraw of a long recording costs CPU the fill needs; behind a complete zoomed-in view (off screen)
+    it waits PUBLISH_BEHIND_S, not PUBLISH_EVERY_S (made 0 here, as if every batch were due for a redraw)."""
+    from audioxai_gui.ui import progressive
+
+    monkeypatch.setattr(progressive, "PUBLISH_EVERY_S", 0.0)
+    monkeypatch.setattr(progressive, "PUBLISH_COST_FACTOR", 0.0)
+    monkeypatch.setattr(progressive, "PUBLISH_BEHIND_S", 3600.0)
+    engine = GatedEngine()
+    engine.gate = threading.Event()
+    request.addfinalizer(engine.gate.set)
+    window = _window(qtbot, tmp_path, model_pair, engine, tmp_path / "cache")
+    partials = []
+    window.explainer.partial.connect(lambda role, token, display: partials.append(role))
+    window.open_file(ten_minutes[0])
+    qtbot.waitUntil(lambda: engine.waiting.is_set(), timeout=TIMEOUT_MS)
+    window.stack.set_time_range(300.0, 310.0)
+    qtbot.waitUntil(lambda: window.explainer.view == (300.0, 310.0), timeout=TIMEOUT_MS)
+    engine.gate.set()
+    qtbot.waitUntil(lambda: _all_done(window) and not window.runner.pending(), timeout=TIMEOUT_MS * 4)
+    assert sorted(partials) == ["spectrogram", "waveform"]  # the complete view, once per model; then the end

@@ -19,6 +19,11 @@ from .clip import prepare_display
 
 PUBLISH_EVERY_S = 3.0
 """At most this often (besides when the view's windows are complete) is the partial result redrawn."""
+PUBLISH_BEHIND_S = 15.0
+"""...and this often once a zoomed-in view is complete: what fills in behind it lies off screen (a view moved
+there is drawn as soon as its windows are done), and every redraw of an hour-long recording costs the GUI and
+the workers about half a second of CPU (explaining the hour in the window, first minute: 64-72 windows/s with
+3 s, 86-98 with 15 s)."""
 PUBLISH_COST_FACTOR = 4.0
 """...and never more often than this many times what preparing the last drawing cost, so drawing stays a
 small share of the work on an hour-long file."""
@@ -201,7 +206,11 @@ class RecordingExplainer(QtCore.QObject):
                     # not while windows in a narrow view are missing: the next batches are theirs, and drawing a
                     # part of it first costs about as much as explaining it; a wide view fills as it goes
                     (view is None or view_done or wide_view)
-                    and since > max(PUBLISH_EVERY_S, PUBLISH_COST_FACTOR * state["cost"])
+                    and since
+                    > max(
+                        PUBLISH_BEHIND_S if view_done and not wide_view else PUBLISH_EVERY_S,
+                        PUBLISH_COST_FACTOR * state["cost"],
+                    )
                     and not timeline.done.all()
                 ):
                     publish()
