@@ -1,12 +1,13 @@
 """On-disk cache of explained windows, so reopening a long recording shows its explanations at once.
 
-One file per (audio, model, composite, target mode, target, hop): the key hashes the decoded samples at the
+One entry per (audio, model, composite, target mode, target, hop): the key hashes the decoded samples at the
 model's rate (not the file name: a renamed or copied file hits, an edited one misses), the weights' SHA-256
 from the model card and the explanation rules. An entry is a folder of ``.npy`` files, a ``Timeline``'s
 arrays, partial ones too, so a cancelled run resumes where it stopped. They are memory-mapped copy-on-write
 when loaded: an explained hour (~600 MB) is ready in milliseconds and read as it is drawn, where reading a
 zipped ``.npz`` took a second, and the pages stay the file's until a resumed run writes to them. Written
-atomically: a crash leaves the old entry or none.
+atomically: a crash leaves the old entry or none. (Windows cannot move a folder whose files are mapped: there,
+re-saving an entry the open recording was loaded from fails and is logged, and the old entry stays.)
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ ENTRY_SUFFIX = ".timeline"
 LEGACY_ENTRY = re.compile(r"[0-9a-f]{32}\.npz")
 """Entries of the zipped format before version 3: no key can reach them any more, so eviction deletes them."""
 CACHE_LIMIT_ENV = "AUDIOXAI_CACHE_MB"
-"""Most megabytes the cache keeps (default 4096): an explained hour takes about 800 MB, so an unbounded cache
+"""Most megabytes the cache keeps (default 4096): an explained hour takes about 560 MB, so an unbounded cache
 would fill a laptop's disk; the entries used longest ago go first."""
 DEFAULT_LIMIT_MB = 4096
 
@@ -55,7 +56,7 @@ def default_cache_dir() -> Path | None:
 
 
 class ExplanationCache:
-    """Load and save timelines by key; a missing, foreign or damaged file is a miss, never an error."""
+    """Load and save timelines by key; a missing, foreign or damaged entry is a miss, never an error."""
 
     def __init__(self, folder: str | os.PathLike | None = None, limit_bytes: int | None = None):
         self.folder = Path(folder) if folder is not None else default_cache_dir()
