@@ -196,3 +196,17 @@ def test_opening_a_clip_takes_the_digest_the_explanation_cache_is_keyed_by():
     clip = clip_module.open_clip(EXAMPLE_AUDIO, {8000, 16000})
     assert set(clip.digests) == {8000, 16000}
     assert clip.digest(16000) == audio_hash(clip.samples_at(16000)) != clip.digest(8000)
+
+
+def test_one_bar_per_screen_column_keeps_each_columns_extreme():
+    from audioxai_gui.ui.lod import one_per_column
+
+    x = np.arange(12) / 4.0  # 4 points per column over 3 columns of [0, 3)
+    values = np.array([1, 5, 2, 0, -3, 4, 9, 1, 0, 0, 0, 2], dtype=np.float32)
+    top_x, top = one_per_column(x, values, 0.0, 3.0, 3, np.maximum)
+    np.testing.assert_array_equal(top_x, [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(top, [5, 9, 2])
+    _, bottom = one_per_column(x, values, 0.0, 3.0, 3, np.minimum)
+    np.testing.assert_array_equal(bottom, [0, -3, 0])
+    sparse_x, sparse = one_per_column(x[::4], values[::4], 0.0, 3.0, 300, np.maximum)  # zoomed in: all kept
+    np.testing.assert_array_equal(sparse, values[::4])

@@ -179,3 +179,33 @@ def test_installed_qt_binding_keeps_reference_counts_balanced():
         probe.setObjectName("x")
         probe.fired.emit()
     assert (sys.getrefcount(None), sys.getrefcount(True)) >= before
+
+
+def test_a_pan_inside_the_drawn_stretch_keeps_the_drawing_and_redraws_once_the_view_rests(qtbot):
+    """Panning an hour redrew every pane's curves and images on every frame; now only when the view leaves
+    what was drawn (half a view each side) or changes width a lot, plus once when it comes to rest."""
+    import pyqtgraph as pg
+
+    from audioxai_gui.ui.panes import REDRAW_SETTLE_MS, WaveformPane
+
+    pane = WaveformPane()
+    host = pg.GraphicsLayoutWidget()
+    host.addItem(pane.plot)
+    qtbot.addWidget(host)
+    host.resize(800, 200)
+    host.show()
+    rate = 8000
+    pane.set_audio(PeakPyramid(np.random.default_rng(0).standard_normal(60 * rate).astype(np.float32)), rate)
+    draws = []
+    original = pane.wave.setData
+    pane.wave.setData = lambda *args, **kwargs: draws.append(pane.view.viewRange()[0]) or original(*args, **kwargs)
+    pane.view.setXRange(10.0, 20.0, padding=0)
+    qtbot.waitUntil(lambda: len(draws) == 1, timeout=2000)
+    pane.view.setXRange(11.0, 21.0, padding=0)  # inside the drawn 5-25 s, same width: Qt moves the drawing
+    qtbot.wait(10)
+    assert len(draws) == 1
+    qtbot.waitUntil(lambda: len(draws) == 2, timeout=2000)  # at rest: one precise redraw
+    assert draws[-1] == pytest.approx([11.0, 21.0])
+    assert REDRAW_SETTLE_MS < 1000
+    pane.view.setXRange(40.0, 50.0, padding=0)  # outside what was drawn: at once
+    qtbot.waitUntil(lambda: len(draws) == 3, timeout=REDRAW_SETTLE_MS // 2)

@@ -145,3 +145,16 @@ class ColumnPyramid:
             step, level = level_step, level_image
         first, last = start // step, max(start // step + 1, -(-stop // step))
         return level[:, first:last], self.origin + first * step * self.stride, step * self.stride
+
+
+def one_per_column(
+    x: np.ndarray, values: np.ndarray, start: float, stop: float, columns: int, reduce
+) -> tuple[np.ndarray, np.ndarray]:
+    """(x, values) with at most one point per screen column: the points of each of ``columns`` equal bins over
+    [start, stop) reduced to one (``reduce``: np.maximum for the top of an envelope, np.minimum for its bottom),
+    at the first point's x. ``x`` is ascending. A bar per point then never overdraws its neighbour."""
+    if len(x) == 0 or stop <= start:
+        return x, values
+    bins = np.floor((x - start) * (columns / (stop - start))).astype(np.int64)
+    firsts = np.flatnonzero(np.r_[True, bins[1:] != bins[:-1]])
+    return x[firsts], reduce.reduceat(values, firsts)
