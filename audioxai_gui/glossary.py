@@ -21,8 +21,9 @@ TERMS: dict[str, Term] = {
     # --- the three panes and their colours -------------------------------------------------------------------
     "pane_waveform": Term(
         "Waveform pane",
-        "The sound itself (grey) with the waveform model's relevance drawn as a filled curve around zero: "
-        "red where a stretch of samples is evidence for the explained class, blue where it is evidence against.",
+        "The sound itself (grey) with the waveform model's relevance drawn as bars up and down from zero (each "
+        "the strongest sample under that screen column): red where a stretch of samples is evidence for the "
+        "explained class, blue where it is evidence against.",
     ),
     "pane_spectrogram": Term(
         "Spectrogram model pane",
@@ -59,7 +60,7 @@ TERMS: dict[str, Term] = {
     ),
     "relevance_axis": Term(
         "Relevance axis",
-        "The scale of the waveform model's relevance curve (red and blue fill), per sample.",
+        "The scale of the waveform model's relevance bars (red up, blue down), per sample.",
     ),
     "task": Term(
         "Task",
