@@ -91,8 +91,7 @@ def clip_windows(samples: np.ndarray, card: ModelCard, hop_fraction: float = 0.5
     from ..explain.engine import WindowPlan  # the engine's own plan, so scores match what the app shows
 
     plan = WindowPlan.for_clip(len(samples), card.input_length, hop_fraction, card.features.framing.hop_length)
-    padded = plan.pad(samples)
-    return np.stack([padded[s : s + card.input_length] for s in plan.starts])
+    return plan.windows(np.asarray(samples, dtype=np.float32)).numpy()
 
 
 def evaluate(module: nn.Module, card: ModelCard, clips: Sequence[LabelledClip]) -> Evaluation:

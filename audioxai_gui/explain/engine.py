@@ -249,11 +249,6 @@ class WindowPlan:
         starts = np.arange(n_windows, dtype=np.int64) * hop
         return cls(n_samples, window, 0, window + (n_windows - 1) * hop, starts)
 
-    def pad(self, samples: np.ndarray) -> np.ndarray:
-        padded = np.zeros(self.padded_length, dtype=np.float32)
-        padded[self.offset : self.offset + self.n_samples] = samples
-        return padded
-
     def windows(self, samples: np.ndarray, indices: np.ndarray | None = None) -> torch.Tensor:
         """(n, window) of the padded clip at the planned starts (all, or those at ``indices``): only the windows
         are copied, never the whole padded clip (for each batch of an hour that was 115 MB and 0.1 s)."""

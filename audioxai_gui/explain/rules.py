@@ -21,8 +21,9 @@ from zennit.rules import ZPlus  # noqa: E402
 
 
 class LeanZPlus(ZPlus):
-    """ZPlus without the negative-input pass when the layer's input is non-negative (measured on the shipped
-    digit models: 10-20 % more windows explained per second)."""
+    """ZPlus without the negative-input pass when the layer's input is non-negative (shipped digit models,
+    2 threads, back to back with ZPlus: waveform 70-85 -> 92-94 windows/s, spectrogram 45 -> 55-83, the latter
+    with channels-last weights too)."""
 
     def __init__(self, stabilizer=1e-6, zero_params=None):
         super().__init__(stabilizer=stabilizer, zero_params=zero_params)
